@@ -1,0 +1,19 @@
+/** Running totals of what the plugin did, readable at `fastify.requestInfo.counters`. */
+export interface RequestInfoCounters {
+  /** Records written. */
+  records: number
+  /** Requests not recorded because option `skip` returned true. */
+  skipped: number
+  /** Requests whose client went away before the response (recorded with `aborted: true`). */
+  aborted: number
+  /** Fingerprint headers ignored because the socket peer is not a trusted proxy. */
+  untrustedFingerprintHeaders: number
+  /** Fingerprint headers from a trusted proxy ignored because their value is malformed. */
+  invalidFingerprintHeaders: number
+  /** Failures inside the plugin (each logged once); the request went on. */
+  errors: number
+}
+
+export function createCounters (): RequestInfoCounters {
+  return { records: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 }
+}

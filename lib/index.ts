@@ -1,0 +1,172 @@
+import { performance } from 'node:perf_hooks'
+import fp from 'fastify-plugin'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { resolveOptions, type RequestInfoOptions as Options, type IpPrivacy as Privacy, type RecordLevel as Level } from './options.js'
+import { emptyRequestInfo, fillRequestInfo, type RequestInfo as Info, type RequestInfoContext, type FingerprintSource as Source } from './request-info.js'
+import { loadHash64 } from './fingerprint/hash.js'
+import { createHeaderOrder } from './fingerprint/header-order.js'
+import { createUserAgentParser, type UserAgentInfo as UaInfo } from './fingerprint/user-agent.js'
+import { createIpMasker } from './fingerprint/client-ip.js'
+import type { FingerprintHeaderNames as HeaderNames, FingerprintHeaderPreset as Preset } from './fingerprint/proxy-headers.js'
+import { createEcsRecord, createFlatRecord } from './ship/record.js'
+import { createCounters, type RequestInfoCounters as Counters } from './counters.js'
+
+const kRecorded = Symbol('fastify-request-info.recorded')
+const kStart = Symbol('fastify-request-info.start')
+
+interface PluginRequest extends FastifyRequest {
+  [kRecorded]: boolean
+  [kStart]: number
+}
+
+/**
+ * Registers `request.requestInfo` (built in onRequest) and writes one record per request (in onResponse,
+ * or onRequestAbort when the client goes away first, since onResponse then never fires).
+ */
+function fastifyRequestInfo (fastify: FastifyInstance, options: Options, done: (err?: Error) => void): void {
+  let settings: ReturnType<typeof resolveOptions>
+  try {
+    settings = resolveOptions(options)
+  } catch (err) {
+    done(err as Error)
+    return
+  }
+  loadHash64().then((hash64) => {
+    install(fastify, settings, hash64)
+    done()
+  }, done)
+}
+
+function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveOptions>, hash64: (s: string) => string): void {
+  const logger: FastifyBaseLogger = settings.logger ?? fastify.log
+  if (settings.logger === undefined && fastify.log.level === undefined) {
+    process.emitWarning('the Fastify logger is disabled and no logger option was given: no record will be written',
+      { code: 'FASTIFY_REQUEST_INFO_NO_LOGGER', type: 'FastifyRequestInfoWarning' })
+  }
+  const counters = createCounters()
+  const fingerprintHeaders = settings.fingerprintHeaders
+  const context: RequestInfoContext = {
+    serviceName: settings.serviceName,
+    publicPrefix: settings.publicPrefix,
+    fingerprintHeaders,
+    hash64,
+    headerOrder: createHeaderOrder([...fingerprintHeaders.ja3, ...fingerprintHeaders.ja4, ...fingerprintHeaders.h2]),
+    parseUserAgent: createUserAgentParser(settings.userAgentCacheSize),
+    onIgnoredFingerprint (reason, count) {
+      if (reason === 'untrusted') counters.untrustedFingerprintHeaders += count
+      else counters.invalidFingerprintHeaders += count
+    }
+  }
+  const recordSettings = { maskIp: createIpMasker(settings.ip, settings.ipHmacKey), maxValueLength: settings.maxValueLength, logQuery: settings.logQuery }
+  const buildRecord = settings.shape === 'ecs' ? createEcsRecord(recordSettings, settings.serviceName) : createFlatRecord(recordSettings)
+  const { skip, logLevel } = settings
+
+  function failed (err: unknown, request: FastifyRequest, step: string): void {
+    counters.errors++
+    try {
+      logger.error({ err, reqId: request.id }, `fastify-request-info: ${step} failed; the request goes on`)
+    } catch {
+      // The logger itself is what failed: the counter is all that can be kept.
+    }
+  }
+
+  /** Builds requestInfo; also called late when an earlier onRequest hook ended the request before ours ran. */
+  function build (request: PluginRequest): Info {
+    const info = emptyRequestInfo(settings.serviceName, request.id, request.method)
+    request.requestInfo = info
+    request[kStart] = performance.now()
+    try {
+      if (skip !== undefined && skip(request)) {
+        request[kRecorded] = true
+        counters.skipped++
+      }
+      fillRequestInfo(info, request, context)
+    } catch (err) {
+      failed(err, request, 'building requestInfo')
+    }
+    return info
+  }
+
+  function record (request: PluginRequest, status: number | undefined, responseTime: number): void {
+    request[kRecorded] = true
+    const info = request.requestInfo
+    info.status = status
+    info.responseTime = responseTime
+    try {
+      const level = typeof logLevel === 'function' ? logLevel(status, info) : logLevel
+      logger[level](buildRecord(info), status === undefined ? 'request aborted' : 'request completed')
+      counters.records++
+    } catch (err) {
+      failed(err, request, 'writing the record')
+    }
+  }
+
+  fastify.decorateRequest('requestInfo', null as unknown as Info)
+  fastify.decorateRequest(kRecorded, false)
+  fastify.decorateRequest(kStart, 0)
+  fastify.decorate('requestInfo', Object.freeze({ counters }))
+
+  fastify.addHook('onRequest', function requestInfoOnRequest (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) {
+    build(request as PluginRequest)
+    next()
+  })
+
+  fastify.addHook('onResponse', function requestInfoOnResponse (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
+    const r = request as PluginRequest
+    if (r.requestInfo === null) build(r)
+    if (!r[kRecorded]) record(r, reply.statusCode, reply.elapsedTime)
+    next()
+  })
+
+  fastify.addHook('onRequestAbort', function requestInfoOnRequestAbort (request: FastifyRequest, next: HookHandlerDoneFunction) {
+    const r = request as PluginRequest
+    if (r.requestInfo === null) build(r)
+    if (!r[kRecorded]) {
+      r.requestInfo.aborted = true
+      counters.aborted++
+      record(r, undefined, performance.now() - r[kStart])
+    }
+    next()
+  })
+}
+
+fp(fastifyRequestInfo, { fastify: '5.x', name: 'fastify-request-info' })
+
+type FastifyRequestInfo = typeof fastifyRequestInfo
+
+declare namespace fastifyRequestInfo {
+  export type RequestInfoOptions = Options
+  export type RequestInfo = Info
+  export type UserAgentInfo = UaInfo
+  export type IpPrivacy = Privacy
+  export type RecordLevel = Level
+  export type FingerprintSource = Source
+  export type FingerprintHeaderNames = HeaderNames
+  export type FingerprintHeaderPreset = Preset
+  export type RequestInfoCounters = Counters
+  /**
+   * The application's own requestInfo fields, written to the record under `custom`. Extend it:
+   * `declare module 'fastify-request-info' { interface RequestInfoCustom { tenant?: string } }`
+   */
+  export interface RequestInfoCustom {}
+  /** The plugin's instance API, `fastify.requestInfo`. */
+  export interface RequestInfoApi {
+    /** Running totals since the plugin registered. */
+    readonly counters: Readonly<RequestInfoCounters>
+  }
+  export const fastifyRequestInfo: FastifyRequestInfo
+  export { fastifyRequestInfo as default }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Fingerprint and record of this request, built in onRequest by fastify-request-info. */
+    requestInfo: fastifyRequestInfo.RequestInfo
+  }
+  interface FastifyInstance {
+    /** fastify-request-info's instance API. */
+    requestInfo: fastifyRequestInfo.RequestInfoApi
+  }
+}
+
+export = fastifyRequestInfo

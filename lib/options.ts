@@ -1,0 +1,218 @@
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import type { RequestInfo } from './request-info.js'
+import { FINGERPRINT_HEADER_PRESETS, type FingerprintHeaderNames, type FingerprintHeaderPreset } from './fingerprint/proxy-headers.js'
+
+/** pino level names a record can be written at. */
+export type RecordLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/** What the record keeps of an IP address; blocking and rate limiting always see the full address. */
+export type IpPrivacy = 'full' | 'truncate' | 'hmac' | 'none'
+
+/** Options of the fastify-request-info plugin. */
+export interface RequestInfoOptions {
+  /**
+   * Name of the service that produced the record (`requestInfo.serviceName`, ECS `service.name`).
+   * @default 'fastify'
+   */
+  serviceName?: string
+  /**
+   * Public path prefix under which a load balancer exposes this service; prepended to `path`.
+   * @default ''
+   */
+  publicPrefix?: string
+  /**
+   * Headers through which a trusted proxy or CDN forwards TLS and HTTP/2 fingerprints: a preset name,
+   * several presets, or header names of your own. Believed only when the socket peer is trusted by
+   * Fastify's `trustProxy`; otherwise ignored and counted.
+   * @default [] (no fingerprint headers are read)
+   */
+  fingerprintHeaders?: FingerprintHeaderPreset | FingerprintHeaderNames | Array<FingerprintHeaderPreset | FingerprintHeaderNames>
+  /**
+   * Shape of the record: `ecs` nests Elastic Common Schema objects (custom fields under `request_info`);
+   * `flat` uses the requestInfo field names at the top level.
+   * @default 'ecs'
+   */
+  shape?: 'ecs' | 'flat'
+  /**
+   * Logger the records are written to.
+   * @default the Fastify instance's logger (`fastify.log`)
+   */
+  logger?: FastifyBaseLogger
+  /**
+   * Level of each record: a level name, or a function of the status code (`undefined` when the client
+   * aborted) and the requestInfo.
+   * @default 'info'
+   */
+  logLevel?: RecordLevel | ((status: number | undefined, requestInfo: RequestInfo) => RecordLevel)
+  /**
+   * Requests for which no record is written (health checks, metrics scrapes). requestInfo is still built.
+   * @default undefined (every request is recorded)
+   */
+  skip?: (request: FastifyRequest) => boolean
+  /**
+   * What the record keeps of IP addresses (`ip`, `realIp`, `ips`): `full`; `truncate` (IPv4 /24, IPv6 /48);
+   * `hmac` (HMAC-SHA256 with `ipHmacKey`); `none`. The full address stays on `request.requestInfo`.
+   * @default 'full'
+   */
+  ip?: IpPrivacy
+  /**
+   * Secret key for `ip: 'hmac'`, at least 16 bytes. Rotate it to unlink records of different periods.
+   * @default undefined (required when `ip` is `hmac`)
+   */
+  ipHmacKey?: string | Buffer
+  /**
+   * Write the query string (ECS `url.query`, flat `query`) to the record. Query strings often carry
+   * tokens and personal data.
+   * @default false
+   */
+  logQuery?: boolean
+  /**
+   * Longest string value written to the record; longer values are cut and end with `…[truncated]`.
+   * Hashes are always computed over the full value.
+   * @default 2048
+   */
+  maxValueLength?: number
+  /**
+   * Number of parsed User-Agents kept in the LRU cache.
+   * @default 1000
+   */
+  userAgentCacheSize?: number
+}
+
+/** Options after validation, with every default applied. */
+export interface ResolvedOptions {
+  serviceName: string
+  publicPrefix: string
+  fingerprintHeaders: Required<NormalisedHeaderNames>
+  shape: 'ecs' | 'flat'
+  logger: FastifyBaseLogger | undefined
+  logLevel: RecordLevel | ((status: number | undefined, requestInfo: RequestInfo) => RecordLevel)
+  skip: ((request: FastifyRequest) => boolean) | undefined
+  ip: IpPrivacy
+  ipHmacKey: Buffer | undefined
+  logQuery: boolean
+  maxValueLength: number
+  userAgentCacheSize: number
+}
+
+interface NormalisedHeaderNames { ja3: string[], ja4: string[], h2: string[] }
+
+const LEVELS: readonly RecordLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace']
+const IP_MODES: readonly IpPrivacy[] = ['full', 'truncate', 'hmac', 'none']
+const SHAPES = ['ecs', 'flat'] as const
+const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'logLevel', 'skip',
+  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize'])
+
+function fail (message: string): never {
+  throw new TypeError(`fastify-request-info: ${message}`)
+}
+
+function show (value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`
+  if (typeof value === 'function') return 'a function'
+  try { return JSON.stringify(value) ?? String(value) } catch { return String(value) }
+}
+
+function oneOf<T extends string> (name: string, value: unknown, accepted: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback
+  if (typeof value === 'string' && (accepted as readonly string[]).includes(value)) return value as T
+  return fail(`option ${name} must be one of ${accepted.map((a) => `'${a}'`).join(', ')}; got ${show(value)}`)
+}
+
+function integer (name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`option ${name} must be an integer from ${min} to ${max}; got ${show(value)}`)
+  }
+  return value
+}
+
+function headerNameList (name: string, value: unknown): string[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
+  for (const header of list) {
+    if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/.test(header)) {
+      fail(`option ${name} must be a header name or a list of header names; got ${show(header)}`)
+    }
+  }
+  return list.map((header: string) => header.toLowerCase())
+}
+
+function fingerprintHeaders (value: RequestInfoOptions['fingerprintHeaders']): Required<NormalisedHeaderNames> {
+  const merged: NormalisedHeaderNames = { ja3: [], ja4: [], h2: [] }
+  const entries = value === undefined ? [] : Array.isArray(value) ? value : [value]
+  const presets = Object.keys(FINGERPRINT_HEADER_PRESETS)
+  for (const entry of entries) {
+    let names: FingerprintHeaderNames
+    if (typeof entry === 'string') {
+      if (!Object.hasOwn(FINGERPRINT_HEADER_PRESETS, entry)) {
+        fail(`option fingerprintHeaders must name a preset (${presets.map((p) => `'${p}'`).join(', ')}) or be an object { ja3, ja4, h2 } of header names; got ${show(entry)}`)
+      }
+      names = FINGERPRINT_HEADER_PRESETS[entry]
+    } else if (entry !== null && typeof entry === 'object') {
+      for (const key of Object.keys(entry)) {
+        if (key !== 'ja3' && key !== 'ja4' && key !== 'h2') fail(`option fingerprintHeaders accepts the keys ja3, ja4, h2; got '${key}'`)
+      }
+      names = entry
+    } else {
+      return fail(`option fingerprintHeaders must name a preset (${presets.map((p) => `'${p}'`).join(', ')}) or be an object { ja3, ja4, h2 } of header names; got ${show(entry)}`)
+    }
+    for (const kind of ['ja3', 'ja4', 'h2'] as const) {
+      for (const header of headerNameList(`fingerprintHeaders.${kind}`, names[kind])) {
+        if (!merged[kind].includes(header)) merged[kind].push(header)
+      }
+    }
+  }
+  return merged
+}
+
+/** Validates the plugin options and applies the defaults; throws a TypeError naming the option at fault. */
+export function resolveOptions (options: RequestInfoOptions | undefined): ResolvedOptions {
+  const o = (options ?? {}) as Record<string, unknown>
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) fail(`options must be an object; got ${show(options)}`)
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) fail(`unknown option '${key}'; known options are ${[...KNOWN].join(', ')}`)
+  }
+
+  if (o.serviceName !== undefined && (typeof o.serviceName !== 'string' || o.serviceName.length === 0)) {
+    fail(`option serviceName must be a non-empty string; got ${show(o.serviceName)}`)
+  }
+  if (o.publicPrefix !== undefined && (typeof o.publicPrefix !== 'string' || (o.publicPrefix !== '' && !o.publicPrefix.startsWith('/')))) {
+    fail(`option publicPrefix must be a string starting with '/' (or ''); got ${show(o.publicPrefix)}`)
+  }
+  const logger = o.logger as FastifyBaseLogger | undefined
+  if (logger !== undefined) {
+    const l = logger as unknown as Record<string, unknown>
+    if (l === null || typeof l !== 'object' || !LEVELS.every((level) => typeof l[level] === 'function')) {
+      fail('option logger must be a pino logger (an object with fatal, error, warn, info, debug and trace methods)')
+    }
+  }
+  let logLevel: ResolvedOptions['logLevel'] = 'info'
+  if (typeof o.logLevel === 'function') logLevel = o.logLevel as ResolvedOptions['logLevel']
+  else if (o.logLevel !== undefined) logLevel = oneOf('logLevel', o.logLevel, LEVELS, 'info')
+  if (o.skip !== undefined && typeof o.skip !== 'function') fail(`option skip must be a function (request) => boolean; got ${show(o.skip)}`)
+
+  const ip = oneOf('ip', o.ip, IP_MODES, 'full')
+  let ipHmacKey: Buffer | undefined
+  if (o.ipHmacKey !== undefined) {
+    if (typeof o.ipHmacKey !== 'string' && !Buffer.isBuffer(o.ipHmacKey)) fail('option ipHmacKey must be a string or a Buffer')
+    ipHmacKey = Buffer.from(o.ipHmacKey as string | Buffer)
+    if (ipHmacKey.length < 16) fail(`option ipHmacKey must be at least 16 bytes long; got ${ipHmacKey.length}`)
+  }
+  if (ip === 'hmac' && ipHmacKey === undefined) fail("option ipHmacKey is required when option ip is 'hmac'")
+  if (o.logQuery !== undefined && typeof o.logQuery !== 'boolean') fail(`option logQuery must be a boolean; got ${show(o.logQuery)}`)
+
+  return {
+    serviceName: (o.serviceName as string | undefined) ?? 'fastify',
+    publicPrefix: (o.publicPrefix as string | undefined) ?? '',
+    fingerprintHeaders: fingerprintHeaders(o.fingerprintHeaders as RequestInfoOptions['fingerprintHeaders']),
+    shape: oneOf('shape', o.shape, SHAPES, 'ecs'),
+    logger,
+    logLevel,
+    skip: o.skip as ResolvedOptions['skip'],
+    ip,
+    ipHmacKey,
+    logQuery: (o.logQuery as boolean | undefined) ?? false,
+    maxValueLength: integer('maxValueLength', o.maxValueLength, 64, 1_048_576, 2048),
+    userAgentCacheSize: integer('userAgentCacheSize', o.userAgentCacheSize, 0, 1_000_000, 1000)
+  }
+}

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream'
+import { connect } from 'node:net'
+import pino from 'pino'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import requestInfo = require('../lib/index')
+
+/** A real pino logger whose lines are kept, parsed, for assertions. */
+export function recordingLogger (): { logger: pino.Logger, lines: Array<Record<string, any>> } {
+  const lines: Array<Record<string, any>> = []
+  const stream = new Writable({
+    write (chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
+      callback()
+    }
+  })
+  return { logger: pino({ level: 'trace' }, stream), lines }
+}
+
+/** Lines that are access records (not the plugin's own error lines). */
+export function accessRecords (lines: Array<Record<string, any>>): Array<Record<string, any>> {
+  return lines.filter((line) => line.msg === 'request completed' || line.msg === 'request aborted')
+}
+
+/** A Fastify instance with the plugin registered and records kept in `lines`. */
+export async function build (
+  options: requestInfo.RequestInfoOptions = {},
+  serverOptions: FastifyServerOptions = {},
+  setup?: (app: FastifyInstance) => void
+): Promise<{ app: FastifyInstance, lines: Array<Record<string, any>> }> {
+  const { logger, lines } = recordingLogger()
+  const app = Fastify(serverOptions)
+  setup?.(app)
+  await app.register(requestInfo, { logger, ...options })
+  app.get('/', async (request) => request.requestInfo)
+  return { app, lines }
+}
+
+/** Sends raw bytes on a real socket and resolves with everything the server answered. */
+export function rawRequest (port: number, bytes: Buffer | string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')))
+    socket.end(bytes)
+  })
+}
+
+/** Waits until `predicate` holds, polling; rejects after `ms`. */
+export async function until (predicate: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
