@@ -92,8 +92,16 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     const info = request.requestInfo
     info.status = status
     info.responseTime = responseTime
+    let level: Level = 'info'
     try {
-      const level = typeof logLevel === 'function' ? logLevel(status, info) : logLevel
+      const chosen = typeof logLevel === 'function' ? logLevel(status, info) : logLevel
+      if (typeof logger[chosen] !== 'function') throw new TypeError(`option logLevel returned ${String(chosen)}, which is not a pino level`)
+      level = chosen
+    } catch (err) {
+      // The record still goes out, at the default level.
+      failed(err, request, 'option logLevel')
+    }
+    try {
       logger[level](buildRecord(info), status === undefined ? 'request aborted' : 'request completed')
       counters.records++
     } catch (err) {
