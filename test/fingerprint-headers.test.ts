@@ -86,3 +86,15 @@ test('fingerprint headers and proxy headers stay out of the header order', async
   const r = await viaProxy({ ja4: 'x-custom-ja4' }, { 'x-custom-ja4': JA4, 'x-real-ip': '1.2.3.4', 'cf-ray': 'abc', 'user-agent': 'curl/8.5.0' })
   t.equal(r.info.ho, 'Tp', 'x-forwarded-for, the fingerprint header, x-real-ip and cf-ray left out')
 })
+
+test('64 KB of hostile input in every fingerprint header is rejected without backtracking', async (t) => {
+  // Each value is length-checked before its (linear, anchored) pattern runs.
+  const hostile = {
+    'x-ja3-fingerprint': '1,'.repeat(32768),
+    'x-ja4-fingerprint': 't13d1516h2_' + '0'.repeat(65536),
+    'x-http2-fingerprint': '1:1;'.repeat(16384) + '|'
+  }
+  const read = readFingerprintHeaders(hostile, { ja3: ['x-ja3-fingerprint'], ja4: ['x-ja4-fingerprint'], h2: ['x-http2-fingerprint'] })
+  t.same(read, { ssl: undefined, sslh: undefined, ja4: undefined, h2: undefined, invalid: 3 })
+  t.notOk(isJa3String('1-'.repeat(32768) + '1,,,,'), 'over the JA3 length cap')
+})
