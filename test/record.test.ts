@@ -147,3 +147,13 @@ test('user goes to ECS user.id, app fields to request_info', async (t) => {
   t.same(record.request_info.custom, { plan: 'pro' })
   await app.close()
 })
+
+test('edge values: an IPv6 literal Host, a non-IP address under truncate', async (t) => {
+  const v6 = await oneRecord({}, { host: '[2001:db8::1]:3000' })
+  t.equal(v6.record.url.domain, '2001:db8::1')
+  const broken = await oneRecord({}, { host: '[2001:db8::1' })
+  t.equal(broken.record.url.domain, '[2001:db8::1')
+  const notIp = await oneRecord({ ip: 'truncate' }, { 'x-forwarded-for': 'not-an-ip' }, PROXIED)
+  t.equal(notIp.record.source, undefined, 'nothing to truncate: nothing written')
+  t.same(notIp.record.request_info.ips, ['127.0.0.0'])
+})
