@@ -59,7 +59,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   }
   const recordSettings = { maskIp: createIpMasker(settings.ip, settings.ipHmacKey), maxValueLength: settings.maxValueLength, logQuery: settings.logQuery }
   const buildRecord = settings.shape === 'ecs' ? createEcsRecord(recordSettings, settings.serviceName) : createFlatRecord(recordSettings)
-  const { skip, logLevel } = settings
+  const { skip, recordLevel } = settings
 
   function failed (err: unknown, request: FastifyRequest, step: string): void {
     counters.errors++
@@ -94,12 +94,12 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     info.responseTime = responseTime
     let level: Level = 'info'
     try {
-      const chosen = typeof logLevel === 'function' ? logLevel(status, info) : logLevel
-      if (typeof logger[chosen] !== 'function') throw new TypeError(`option logLevel returned ${String(chosen)}, which is not a pino level`)
+      const chosen = typeof recordLevel === 'function' ? recordLevel(status, info) : recordLevel
+      if (typeof logger[chosen] !== 'function') throw new TypeError(`option recordLevel returned ${String(chosen)}, which is not a pino level`)
       level = chosen
     } catch (err) {
       // The record still goes out, at the default level.
-      failed(err, request, 'option logLevel')
+      failed(err, request, 'option recordLevel')
     }
     try {
       logger[level](buildRecord(info), status === undefined ? 'request aborted' : 'request completed')

@@ -43,7 +43,7 @@ export interface RequestInfoOptions {
    * aborted) and the requestInfo.
    * @default 'info'
    */
-  logLevel?: RecordLevel | ((status: number | undefined, requestInfo: RequestInfo) => RecordLevel)
+  recordLevel?: RecordLevel | ((status: number | undefined, requestInfo: RequestInfo) => RecordLevel)
   /**
    * Requests for which no record is written (health checks, metrics scrapes). requestInfo is still built.
    * @default undefined (every request is recorded)
@@ -86,7 +86,7 @@ export interface ResolvedOptions {
   fingerprintHeaders: Required<NormalisedHeaderNames>
   shape: 'ecs' | 'flat'
   logger: FastifyBaseLogger | undefined
-  logLevel: RecordLevel | ((status: number | undefined, requestInfo: RequestInfo) => RecordLevel)
+  recordLevel: RecordLevel | ((status: number | undefined, requestInfo: RequestInfo) => RecordLevel)
   skip: ((request: FastifyRequest) => boolean) | undefined
   ip: IpPrivacy
   ipHmacKey: Buffer | undefined
@@ -100,7 +100,7 @@ interface NormalisedHeaderNames { ja3: string[], ja4: string[], h2: string[] }
 const LEVELS: readonly RecordLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace']
 const IP_MODES: readonly IpPrivacy[] = ['full', 'truncate', 'hmac', 'none']
 const SHAPES = ['ecs', 'flat'] as const
-const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'logLevel', 'skip',
+const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'recordLevel', 'skip',
   'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize'])
 
 function fail (message: string): never {
@@ -186,9 +186,9 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
       fail('option logger must be a pino logger (an object with fatal, error, warn, info, debug and trace methods)')
     }
   }
-  let logLevel: ResolvedOptions['logLevel'] = 'info'
-  if (typeof o.logLevel === 'function') logLevel = o.logLevel as ResolvedOptions['logLevel']
-  else if (o.logLevel !== undefined) logLevel = oneOf('logLevel', o.logLevel, LEVELS, 'info')
+  let recordLevel: ResolvedOptions['recordLevel'] = 'info'
+  if (typeof o.recordLevel === 'function') recordLevel = o.recordLevel as ResolvedOptions['recordLevel']
+  else if (o.recordLevel !== undefined) recordLevel = oneOf('recordLevel', o.recordLevel, LEVELS, 'info')
   if (o.skip !== undefined && typeof o.skip !== 'function') fail(`option skip must be a function (request) => boolean; got ${show(o.skip)}`)
 
   const ip = oneOf('ip', o.ip, IP_MODES, 'full')
@@ -207,7 +207,7 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
     fingerprintHeaders: fingerprintHeaders(o.fingerprintHeaders as RequestInfoOptions['fingerprintHeaders']),
     shape: oneOf('shape', o.shape, SHAPES, 'ecs'),
     logger,
-    logLevel,
+    recordLevel,
     skip: o.skip as ResolvedOptions['skip'],
     ip,
     ipHmacKey,

@@ -95,9 +95,9 @@ test('skip(request) leaves a request out of the log but still builds requestInfo
   await app.close()
 })
 
-test('logLevel chooses the level from the status code', async (t) => {
+test('recordLevel chooses the level from the status code', async (t) => {
   const { app, lines } = await build({
-    logLevel: (status) => status === undefined || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info'
+    recordLevel: (status) => status === undefined || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info'
   }, {}, (server) => { server.get('/boom', async () => { throw new Error('boom') }) })
   await app.inject('/')
   await app.inject('/nope')
@@ -105,7 +105,7 @@ test('logLevel chooses the level from the status code', async (t) => {
   t.same(accessRecords(lines).map((r) => r.level), [30, 40, 50])
   await app.close()
 
-  const fixed = await build({ logLevel: 'debug' })
+  const fixed = await build({ recordLevel: 'debug' })
   await fixed.app.inject('/')
   t.equal(accessRecords(fixed.lines)[0].level, 20)
   await fixed.app.close()

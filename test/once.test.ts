@@ -102,8 +102,8 @@ test('a failure in option skip is logged and the request goes on, recorded', asy
   await app.close()
 })
 
-test('a failure in option logLevel: logged once, the record still written at info', async (t) => {
-  const { app, lines } = await build({ logLevel: () => { throw new Error('level broke') } })
+test('a failure in option recordLevel: logged once, the record still written at info', async (t) => {
+  const { app, lines } = await build({ recordLevel: () => { throw new Error('level broke') } })
   t.equal((await app.inject('/')).statusCode, 200)
   const records = accessRecords(lines)
   t.equal(records.length, 1)
@@ -111,7 +111,7 @@ test('a failure in option logLevel: logged once, the record still written at inf
   t.equal(lines.filter((l) => l.level === 50).length, 1)
   await app.close()
 
-  const unknown = await build({ logLevel: () => 'verbose' as any })
+  const unknown = await build({ recordLevel: () => 'verbose' as any })
   t.equal((await unknown.app.inject('/')).statusCode, 200)
   t.equal(accessRecords(unknown.lines).length, 1)
   t.match(unknown.lines.find((l) => l.level === 50)?.err.message, /not a pino level/)

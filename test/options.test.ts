@@ -22,7 +22,7 @@ test('invalid options fail registration with a message naming the option and the
     [{ ip: 'hmac' }, /option ipHmacKey is required when option ip is 'hmac'/],
     [{ ip: 'hmac', ipHmacKey: 'short' }, /option ipHmacKey must be at least 16 bytes long; got 5/],
     [{ ipHmacKey: 42 }, /option ipHmacKey must be a string or a Buffer/],
-    [{ logLevel: 'loud' }, /option logLevel must be one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace'; got 'loud'/],
+    [{ recordLevel: 'loud' }, /option recordLevel must be one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace'; got 'loud'/],
     [{ serviceName: '' }, /option serviceName must be a non-empty string; got ''/],
     [{ publicPrefix: 'api' }, /option publicPrefix must be a string starting with '\/' \(or ''\); got 'api'/],
     [{ skip: true }, /option skip must be a function \(request\) => boolean; got true/],
@@ -51,7 +51,7 @@ test('defaults', async (t) => {
   t.equal(resolved.shape, 'ecs')
   t.equal(resolved.ip, 'full')
   t.equal(resolved.logQuery, false)
-  t.equal(resolved.logLevel, 'info')
+  t.equal(resolved.recordLevel, 'info')
   t.equal(resolved.maxValueLength, 2048)
   t.equal(resolved.userAgentCacheSize, 1000)
   t.same(resolved.fingerprintHeaders, { ja3: [], ja4: [], h2: [] })

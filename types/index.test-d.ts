@@ -31,7 +31,7 @@ app.register(requestInfo, {
   fingerprintHeaders: 'nginx-ssl-fingerprint',
   shape: 'flat',
   logger: pino(),
-  logLevel: 'warn',
+  recordLevel: 'warn',
   skip: (request) => request.url === '/health',
   ip: 'hmac',
   ipHmacKey: 'a-key-of-at-least-16-bytes',
@@ -45,17 +45,15 @@ app.register(requestInfo, { fingerprintHeaders: ['cloudflare', { ja4: 'x-my-ja4'
 app.register(requestInfo, { ip: 'truncate', ipHmacKey: Buffer.alloc(32) })
 expectAssignable<requestInfo.RequestInfoOptions>({
   ip: 'none',
-  logLevel: (status: number | undefined, info: requestInfo.RequestInfo) => {
+  recordLevel: (status: number | undefined, info: requestInfo.RequestInfo) => {
     expectType<string>(info.realIp)
     return status === undefined || status >= 500 ? 'error' : 'info'
   }
 })
-// KNOWN ISSUE, kept here as a tripwire: register() types its options as RequestInfoOptions & Fastify's
-// RegisterOptions, whose own `logLevel?: LogLevel` (the log level of the plugin's instance) narrows this
-// plugin's `logLevel` to level names, so the function form is rejected at register() although it works at
-// runtime (fastify-plugin skips the encapsulation that reads RegisterOptions.logLevel). When lib/ resolves
-// the clash (e.g. by renaming the option), this expectError fails: turn it into a plain call.
-expectError(app.register(requestInfo, { logLevel: (status: number | undefined) => status === undefined ? 'error' : 'info' }))
+// The function form passes register(): the option does not share its name with Fastify's RegisterOptions.logLevel.
+app.register(requestInfo, { recordLevel: (status: number | undefined) => status === undefined ? 'error' : 'info' })
+const annotated: requestInfo.RequestInfoOptions = { serviceName: 'shop' }
+app.register(requestInfo, annotated)
 app.register(requestInfo, { prefix: '/v1', serviceName: 'shop' })
 
 expectError(app.register(requestInfo, { shape: 'xml' }))
@@ -63,8 +61,8 @@ expectError(app.register(requestInfo, { ip: 'maybe' }))
 expectError(app.register(requestInfo, { fingerprintHeaders: 'akamai' }))
 expectError(app.register(requestInfo, { fingerprintHeaders: ['cloudflare', 'akamai'] }))
 expectError(app.register(requestInfo, { fingerprintHeaders: { ja5: 'x-ja5' } }))
-expectError(app.register(requestInfo, { logLevel: 'verbose' }))
-expectError(app.register(requestInfo, { logLevel: () => 'loud' }))
+expectError(app.register(requestInfo, { recordLevel: 'verbose' }))
+expectError(app.register(requestInfo, { recordLevel: () => 'loud' }))
 expectError(app.register(requestInfo, { serviceName: 42 }))
 expectError(app.register(requestInfo, { maxValueLength: '2k' }))
 expectError(app.register(requestInfo, { logQuery: 'yes' }))
