@@ -8,7 +8,8 @@ import { createHeaderOrder } from './fingerprint/header-order.js'
 import { createUserAgentParser, type UserAgentInfo as UaInfo } from './fingerprint/user-agent.js'
 import { createIpMasker } from './fingerprint/client-ip.js'
 import type { FingerprintHeaderNames as HeaderNames, FingerprintHeaderPreset as Preset } from './fingerprint/proxy-headers.js'
-import { createEcsRecord, createFlatRecord } from './ship/record.js'
+import { createEcsRecord, createFlatRecord, type RecordSettings } from './ship/record.js'
+import { createRecordWriter } from './ship/writer.js'
 import { createCounters, type RequestInfoCounters as Counters } from './counters.js'
 
 const kRecorded = Symbol('fastify-request-info.recorded')
@@ -57,9 +58,19 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       else counters.invalidFingerprintHeaders += count
     }
   }
-  const recordSettings = { maskIp: createIpMasker(settings.ip, settings.ipHmacKey), maxValueLength: settings.maxValueLength, logQuery: settings.logQuery }
-  const buildRecord = settings.shape === 'ecs' ? createEcsRecord(recordSettings, settings.serviceName) : createFlatRecord(recordSettings)
   const { skip, recordLevel } = settings
+  const recordSettings: RecordSettings = {
+    serviceName: settings.serviceName,
+    maskIp: createIpMasker(settings.ip, settings.ipHmacKey),
+    maxValueLength: settings.maxValueLength,
+    logQuery: settings.logQuery,
+    onFieldError (err, info) {
+      counters.errors++
+      logger.error({ err, reqId: info.reqId }, 'fastify-request-info: requestInfo.custom cannot be serialised; written as "[unserialisable]"')
+    }
+  }
+  const buildRecord = settings.shape === 'ecs' ? createEcsRecord(recordSettings) : createFlatRecord(recordSettings)
+  const writeRecord = createRecordWriter(logger)
 
   function failed (err: unknown, request: FastifyRequest, step: string): void {
     counters.errors++
@@ -102,7 +113,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       failed(err, request, 'option recordLevel')
     }
     try {
-      logger[level](buildRecord(info), status === undefined ? 'request aborted' : 'request completed')
+      writeRecord(level, buildRecord(info), status === undefined ? 'request aborted' : 'request completed')
       counters.records++
     } catch (err) {
       failed(err, request, 'writing the record')

@@ -1,6 +1,7 @@
 import { test } from 'tap'
 import { connect } from 'node:net'
 import Fastify from 'fastify'
+import pino from 'pino'
 import requestInfo = require('../lib/index')
 import { build, accessRecords, recordingLogger, until } from './helper'
 
@@ -134,17 +135,33 @@ test('a failure while building requestInfo: logged once, request served, partial
   await app.close()
 })
 
-test('a logger that throws never fails the request', async (t) => {
-  const throwing = recordingLogger().logger
-  throwing.info = () => { throw new Error('disk full') }
-  throwing.error = () => { throw new Error('disk full') }
+test('a logger whose destination throws never fails the request', async (t) => {
+  const failing = pino({}, { write () { throw new Error('disk full') } })
   const app = Fastify()
-  await app.register(requestInfo, { logger: throwing })
+  await app.register(requestInfo, { logger: failing })
   app.get('/', async () => 'ok')
   const res = await app.inject('/')
   t.equal(res.statusCode, 200)
   t.equal(res.body, 'ok')
   t.equal(app.requestInfo.counters.errors, 1)
   t.equal(app.requestInfo.counters.records, 0)
+  await app.close()
+})
+
+test('a logger that is not pino gets the record as an object', async (t) => {
+  const calls: Array<[string, Record<string, any>, string]> = []
+  const logger: any = { level: 'info', child: () => logger }
+  for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace']) {
+    logger[level] = (obj: Record<string, any>, msg: string) => { calls.push([level, obj, msg]) }
+  }
+  const app = Fastify()
+  await app.register(requestInfo, { logger, recordLevel: 'warn' })
+  app.get('/', async () => 'ok')
+  await app.inject({ url: '/', headers: { 'user-agent': 'curl/8.5.0' } })
+  t.equal(calls.length, 1)
+  t.equal(calls[0][0], 'warn')
+  t.equal(calls[0][2], 'request completed')
+  t.equal(calls[0][1].user_agent.original, 'curl/8.5.0')
+  t.equal(calls[0][1].http.response.status_code, 200)
   await app.close()
 })

@@ -57,7 +57,10 @@ test('flat shape: the requestInfo names at the top level', async (t) => {
   }
   t.equal(record.realIp, info.realIp)
   t.equal(record.status, 200)
-  t.same(record.uai, info.uai)
+  t.same(record.uai.browser, info.uai.browser)
+  t.same(record.uai.os, info.uai.os)
+  t.same(record.uai.device, { vendor: 'Apple', model: 'iPhone', type: 'mobile' })
+  t.equal(record.uai.cpu, undefined, 'empty objects are left out')
   t.equal(record.query, undefined)
 })
 
@@ -156,4 +159,22 @@ test('edge values: an IPv6 literal Host, a non-IP address under truncate', async
   const notIp = await oneRecord({ ip: 'truncate' }, { 'x-forwarded-for': 'not-an-ip' }, PROXIED)
   t.equal(notIp.record.source, undefined, 'nothing to truncate: nothing written')
   t.same(notIp.record.request_info.ips, ['127.0.0.0'])
+})
+
+test('custom fields that cannot be serialised are replaced, counted and logged; the record is written', async (t) => {
+  const { app, lines } = await build({ shape: 'flat' }, {}, (server) => {
+    server.get('/cycle', async (request) => {
+      const custom = request.requestInfo.custom as Record<string, unknown>
+      custom.self = custom
+      custom.big = 10n
+      return 'ok'
+    })
+  })
+  t.equal((await app.inject('/cycle')).statusCode, 200)
+  const [record] = accessRecords(lines)
+  t.equal(record.custom, '[unserialisable]')
+  t.equal(record.status, 200)
+  t.equal(app.requestInfo.counters.errors, 1)
+  t.match(lines.find((l) => l.level === 50)?.msg, /requestInfo.custom cannot be serialised/)
+  await app.close()
 })

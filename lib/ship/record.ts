@@ -1,5 +1,7 @@
 import { isIP } from 'node:net'
 import type { RequestInfo } from '../request-info.js'
+import type { UserAgentInfo } from '../fingerprint/user-agent.js'
+import { bool, num, obj, raw, str, strings } from './json.js'
 
 /** ECS version the `ecs` record shape follows. */
 export const ECS_VERSION = '9.4.0'
@@ -9,68 +11,97 @@ export const TRUNCATED = '…[truncated]'
 
 /** Settings that decide what a record keeps. */
 export interface RecordSettings {
+  serviceName: string
   maskIp: (address: string) => string | undefined
   maxValueLength: number
   logQuery: boolean
+  /** Called when an application field cannot be serialised (a cycle, a BigInt); the field is replaced. */
+  onFieldError: (err: unknown, info: RequestInfo) => void
 }
 
-/** Turns a requestInfo into the object handed to pino. */
-export type RecordBuilder = (info: RequestInfo) => Record<string, unknown>
+/**
+ * Turns a requestInfo into the members of the record's JSON object, without the enclosing braces, so
+ * the writer can append them to the logger's own line prefix.
+ */
+export type RecordBuilder = (info: RequestInfo) => string
+
+const UNSERIALISABLE = '"[unserialisable]"'
 
 function cut (value: string | undefined, max: number): string | undefined {
   return value === undefined || value.length <= max ? value : value.slice(0, max) + TRUNCATED
 }
 
-function maskAll (ips: readonly string[], mask: RecordSettings['maskIp']): string[] | undefined {
+function masked (ips: readonly string[], mask: RecordSettings['maskIp']): string[] | undefined {
   if (ips.length === 0) return undefined
   const out: string[] = []
   for (let i = 0; i < ips.length; i++) {
-    const masked = mask(ips[i])
-    if (masked !== undefined) out.push(masked)
+    const address = mask(ips[i])
+    if (address !== undefined) out.push(address)
   }
-  return out.length === 0 ? undefined : out
+  return out
 }
 
-function hasKeys (object: object): boolean {
-  for (const key in object) if (Object.hasOwn(object, key)) return true
-  return false
+function customJson (info: RequestInfo, settings: RecordSettings): string | undefined {
+  for (const key in info.custom) {
+    if (!Object.hasOwn(info.custom, key)) continue
+    try {
+      return JSON.stringify(info.custom)
+    } catch (err) {
+      settings.onFieldError(err, info)
+      return UNSERIALISABLE
+    }
+  }
+  return undefined
+}
+
+function userJson (info: RequestInfo): string | undefined {
+  const user = info.user
+  return user === undefined ? undefined : JSON.stringify(typeof user === 'number' ? user : String(user))
+}
+
+function uaiMembers (uai: UserAgentInfo): string {
+  return obj('browser', str('name', uai.browser.name) + str('version', uai.browser.version) + str('major', uai.browser.major)) +
+    obj('engine', str('name', uai.engine.name) + str('version', uai.engine.version)) +
+    obj('os', str('name', uai.os.name) + str('version', uai.os.version)) +
+    obj('device', str('vendor', uai.device.vendor) + str('model', uai.device.model) + str('type', uai.device.type)) +
+    obj('cpu', str('architecture', uai.cpu.architecture))
+}
+
+/**
+ * Parsed User-Agents are shared by every request with the same User-Agent (see user-agent.ts), so their
+ * serialised form is kept beside them rather than rebuilt per request.
+ */
+function fragmentCache (build: (ua: string, uai: UserAgentInfo) => string): (ua: string, uai: UserAgentInfo) => string {
+  const cache = new WeakMap<UserAgentInfo, string>()
+  return (ua, uai) => {
+    let fragment = cache.get(uai)
+    if (fragment === undefined) {
+      fragment = build(ua, uai)
+      cache.set(uai, fragment)
+    }
+    return fragment
+  }
 }
 
 /** The `flat` shape: requestInfo's own names at the top level. */
 export function createFlatRecord (settings: RecordSettings): RecordBuilder {
   const { maskIp, maxValueLength: max, logQuery } = settings
+  const head = str('serviceName', settings.serviceName)
+  const userAgent = fragmentCache((ua, uai) => str('ua', cut(ua, max)) + obj('uai', uaiMembers(uai)))
   return function flatRecord (info) {
-    return {
-      serviceName: info.serviceName,
-      ip: maskIp(info.ip),
-      realIp: maskIp(info.realIp),
-      ips: maskAll(info.ips, maskIp),
-      reqId: info.reqId,
-      method: cut(info.method, max),
-      path: cut(info.path, max),
-      query: logQuery ? cut(info.query, max) : undefined,
-      host: cut(info.host, max),
-      referer: cut(info.referer, max),
-      ua: cut(info.ua, max),
-      uah: info.uah,
-      uai: info.uai,
-      ssl: cut(info.ssl, max),
-      sslh: info.sslh,
-      ja4: info.ja4,
-      h2: cut(info.h2, max),
-      fingerprintSource: info.fingerprintSource,
-      ac: cut(info.ac, max),
-      ach: info.ach,
-      ho: cut(info.ho, max),
-      hoh: info.hoh,
-      status: info.status,
-      responseTime: info.responseTime,
-      aborted: info.aborted || undefined,
-      user: info.user,
-      mfa: info.mfa,
-      captcha: info.captcha,
-      custom: hasKeys(info.custom) ? info.custom : undefined
-    }
+    const ua = info.ua === undefined ? '' : info.uai === undefined ? str('ua', cut(info.ua, max)) : userAgent(info.ua, info.uai)
+    return (head +
+      str('ip', maskIp(info.ip)) + str('realIp', maskIp(info.realIp)) + strings('ips', masked(info.ips, maskIp)) +
+      str('reqId', info.reqId) + str('method', cut(info.method, max)) + str('path', cut(info.path, max)) +
+      (logQuery ? str('query', cut(info.query, max)) : '') +
+      str('host', cut(info.host, max)) + str('referer', cut(info.referer, max)) +
+      ua + str('uah', info.uah) +
+      str('ssl', cut(info.ssl, max)) + str('sslh', info.sslh) + str('ja4', info.ja4) + str('h2', cut(info.h2, max)) +
+      str('fingerprintSource', info.fingerprintSource) +
+      str('ac', cut(info.ac, max)) + str('ach', info.ach) + str('ho', cut(info.ho, max)) + str('hoh', info.hoh) +
+      num('status', info.status) + num('responseTime', info.responseTime) + (info.aborted ? bool('aborted', true) : '') +
+      raw('user', userJson(info)) + bool('mfa', info.mfa) + bool('captcha', info.captcha) + raw('custom', customJson(info, settings))
+    ).slice(1)
   }
 }
 
@@ -83,78 +114,59 @@ function domainOf (host: string): string {
   return colon === -1 ? host : host.slice(0, colon)
 }
 
-function outcome (info: RequestInfo): string {
-  if (info.status === undefined) return 'unknown'
-  return info.status < 400 ? 'success' : 'failure'
+function outcome (status: number | undefined): string {
+  if (status === undefined) return 'unknown'
+  return status < 400 ? 'success' : 'failure'
 }
 
 /**
  * The `ecs` shape: nested objects (Logstash keeps dotted keys as literal names), ECS fields where ECS has
  * them, everything else under `request_info`. Mapping: reference/fastify-and-elk.md and README.
  */
-export function createEcsRecord (settings: RecordSettings, serviceName: string): RecordBuilder {
+export function createEcsRecord (settings: RecordSettings): RecordBuilder {
   const { maskIp, maxValueLength: max, logQuery } = settings
-  const dataset = `${serviceName}.access`
+  const head = obj('ecs', str('version', ECS_VERSION))
+  const eventHead = str('kind', 'event') + ',"category":["web"],"type":["access"]' + str('dataset', `${settings.serviceName}.access`)
+  const service = obj('service', str('name', settings.serviceName))
+  const userAgent = fragmentCache((ua, uai) => {
+    const os = uai.os.name === undefined
+      ? ''
+      : obj('os', str('name', uai.os.name) + str('version', uai.os.version) +
+        str('full', uai.os.version === undefined ? uai.os.name : `${uai.os.name} ${uai.os.version}`))
+    return obj('user_agent', str('original', cut(ua, max)) + str('name', uai.browser.name) + str('version', uai.browser.version) +
+      os + obj('device', str('name', uai.device.model)))
+  })
+  const uaiRest = fragmentCache((_ua, uai) => obj('uai', obj('engine', str('name', uai.engine.name) + str('version', uai.engine.version)) +
+    obj('device', str('vendor', uai.device.vendor) + str('model', uai.device.model) + str('type', uai.device.type)) +
+    obj('cpu', str('architecture', uai.cpu.architecture))))
+
   return function ecsRecord (info) {
     const realIp = maskIp(info.realIp)
     // A masked (hmac) or unparsable address is not an IP: ECS `source.address` is a keyword.
     const realIpIsIp = realIp !== undefined && isIP(realIp) !== 0
     const peer = info.ips.length > 1 ? maskIp(info.ip) : undefined
-    const uai = info.uai
-    const host = info.host
-    return {
-      ecs: { version: ECS_VERSION },
-      event: {
-        kind: 'event',
-        category: ['web'],
-        type: ['access'],
-        dataset,
-        outcome: outcome(info),
-        duration: info.responseTime === undefined ? undefined : Math.round(info.responseTime * 1e6)
-      },
-      service: { name: info.serviceName },
-      source: realIp === undefined ? undefined : realIpIsIp ? { ip: realIp } : { address: realIp },
-      client: realIpIsIp ? { ip: realIp } : undefined,
-      network: peer !== undefined && isIP(peer) !== 0 ? { forwarded_ip: peer } : undefined,
-      http: {
-        request: { method: cut(info.method, max), id: info.reqId, referrer: cut(info.referer, max) },
-        response: info.status === undefined ? undefined : { status_code: info.status }
-      },
-      url: {
-        path: cut(info.path, max),
-        query: logQuery ? cut(info.query, max) : undefined,
-        domain: host === undefined ? undefined : cut(domainOf(host), max)
-      },
-      user_agent: info.ua === undefined
-        ? undefined
-        : {
-            original: cut(info.ua, max),
-            name: uai?.browser.name,
-            version: uai?.browser.version,
-            os: uai?.os.name === undefined
-              ? undefined
-              : { name: uai.os.name, version: uai.os.version, full: uai.os.version === undefined ? uai.os.name : `${uai.os.name} ${uai.os.version}` },
-            device: uai?.device.model === undefined ? undefined : { name: uai.device.model }
-          },
-      tls: info.sslh === undefined && info.ja4 === undefined ? undefined : { client: { ja3: info.sslh, ja4: info.ja4 } },
-      user: info.user === undefined ? undefined : { id: String(info.user) },
-      request_info: {
-        ip: peer,
-        ips: maskAll(info.ips, maskIp),
-        uah: info.uah,
-        uai: uai === undefined ? undefined : { engine: uai.engine, device: uai.device, cpu: uai.cpu },
-        ac: cut(info.ac, max),
-        ach: info.ach,
-        ho: cut(info.ho, max),
-        hoh: info.hoh,
-        ssl: cut(info.ssl, max),
-        h2: cut(info.h2, max),
-        fingerprint_source: info.fingerprintSource,
-        aborted: info.aborted || undefined,
-        mfa: info.mfa,
-        captcha: info.captcha,
-        custom: hasKeys(info.custom) ? info.custom : undefined
-      }
-    }
+    const { ua, uai, host, status } = info
+    const duration = info.responseTime === undefined ? undefined : Math.round(info.responseTime * 1e6)
+    return (head +
+      obj('event', eventHead + str('outcome', outcome(status)) + num('duration', duration)) +
+      service +
+      obj('source', realIpIsIp ? str('ip', realIp) : str('address', realIp)) +
+      (realIpIsIp ? obj('client', str('ip', realIp)) : '') +
+      (peer !== undefined && isIP(peer) !== 0 ? obj('network', str('forwarded_ip', peer)) : '') +
+      obj('http', obj('request', str('method', cut(info.method, max)) + str('id', info.reqId) + str('referrer', cut(info.referer, max))) +
+        obj('response', num('status_code', status))) +
+      obj('url', str('path', cut(info.path, max)) + (logQuery ? str('query', cut(info.query, max)) : '') +
+        str('domain', host === undefined ? undefined : cut(domainOf(host), max))) +
+      (ua === undefined ? '' : uai === undefined ? obj('user_agent', str('original', cut(ua, max))) : userAgent(ua, uai)) +
+      obj('tls', obj('client', str('ja3', info.sslh) + str('ja4', info.ja4))) +
+      (info.user === undefined ? '' : obj('user', str('id', String(info.user)))) +
+      obj('request_info',
+        str('ip', peer) + strings('ips', masked(info.ips, maskIp)) + str('uah', info.uah) +
+        (ua === undefined || uai === undefined ? '' : uaiRest(ua, uai)) +
+        str('ac', cut(info.ac, max)) + str('ach', info.ach) + str('ho', cut(info.ho, max)) + str('hoh', info.hoh) +
+        str('ssl', cut(info.ssl, max)) + str('h2', cut(info.h2, max)) + str('fingerprint_source', info.fingerprintSource) +
+        (info.aborted ? bool('aborted', true) : '') + bool('mfa', info.mfa) + bool('captcha', info.captcha) +
+        raw('custom', customJson(info, settings)))
+    ).slice(1)
   }
 }
