@@ -1,7 +1,7 @@
 import { isIP } from 'node:net'
 import type { RequestInfo } from '../request-info.js'
 import type { UserAgentInfo } from '../fingerprint/user-agent.js'
-import { bool, num, obj, raw, str, strings } from './json.js'
+import { bool, num, obj, optionalObj, quote, raw, str, strings } from './json.js'
 
 /** ECS version the `ecs` record shape follows. */
 export const ECS_VERSION = '9.4.0'
@@ -60,11 +60,11 @@ function userJson (info: RequestInfo): string | undefined {
 }
 
 function uaiMembers (uai: UserAgentInfo): string {
-  return obj('browser', str('name', uai.browser.name) + str('version', uai.browser.version) + str('major', uai.browser.major)) +
-    obj('engine', str('name', uai.engine.name) + str('version', uai.engine.version)) +
-    obj('os', str('name', uai.os.name) + str('version', uai.os.version)) +
-    obj('device', str('vendor', uai.device.vendor) + str('model', uai.device.model) + str('type', uai.device.type)) +
-    obj('cpu', str('architecture', uai.cpu.architecture))
+  return optionalObj('browser', str('name', uai.browser.name) + str('version', uai.browser.version) + str('major', uai.browser.major)) +
+    optionalObj('engine', str('name', uai.engine.name) + str('version', uai.engine.version)) +
+    optionalObj('os', str('name', uai.os.name) + str('version', uai.os.version)) +
+    optionalObj('device', str('vendor', uai.device.vendor) + str('model', uai.device.model) + str('type', uai.device.type)) +
+    optionalObj('cpu', str('architecture', uai.cpu.architecture))
 }
 
 /**
@@ -86,11 +86,11 @@ function fragmentCache (build: (ua: string, uai: UserAgentInfo) => string): (ua:
 /** The `flat` shape: requestInfo's own names at the top level. */
 export function createFlatRecord (settings: RecordSettings): RecordBuilder {
   const { maskIp, maxValueLength: max, logQuery } = settings
-  const head = str('serviceName', settings.serviceName)
-  const userAgent = fragmentCache((ua, uai) => str('ua', cut(ua, max)) + obj('uai', uaiMembers(uai)))
+  const head = '"serviceName":' + quote(settings.serviceName)
+  const userAgent = fragmentCache((ua, uai) => str('ua', cut(ua, max)) + optionalObj('uai', uaiMembers(uai)))
   return function flatRecord (info) {
     const ua = info.ua === undefined ? '' : info.uai === undefined ? str('ua', cut(info.ua, max)) : userAgent(info.ua, info.uai)
-    return (head +
+    return head +
       str('ip', maskIp(info.ip)) + str('realIp', maskIp(info.realIp)) + strings('ips', masked(info.ips, maskIp)) +
       str('reqId', info.reqId) + str('method', cut(info.method, max)) + str('path', cut(info.path, max)) +
       (logQuery ? str('query', cut(info.query, max)) : '') +
@@ -101,7 +101,6 @@ export function createFlatRecord (settings: RecordSettings): RecordBuilder {
       str('ac', cut(info.ac, max)) + str('ach', info.ach) + str('ho', cut(info.ho, max)) + str('hoh', info.hoh) +
       num('status', info.status) + num('responseTime', info.responseTime) + (info.aborted ? bool('aborted', true) : '') +
       raw('user', userJson(info)) + bool('mfa', info.mfa) + bool('captcha', info.captcha) + raw('custom', customJson(info, settings))
-    ).slice(1)
   }
 }
 
@@ -125,20 +124,20 @@ function outcome (status: number | undefined): string {
  */
 export function createEcsRecord (settings: RecordSettings): RecordBuilder {
   const { maskIp, maxValueLength: max, logQuery } = settings
-  const head = obj('ecs', str('version', ECS_VERSION))
-  const eventHead = str('kind', 'event') + ',"category":["web"],"type":["access"]' + str('dataset', `${settings.serviceName}.access`)
-  const service = obj('service', str('name', settings.serviceName))
+  // Everything up to event.outcome is the same in every record.
+  const head = '"ecs":{"version":"' + ECS_VERSION + '"},"event":{"kind":"event","category":["web"],"type":["access"],"dataset":' +
+    quote(`${settings.serviceName}.access`) + ',"outcome":'
+  const service = obj('service', 'name', settings.serviceName)
   const userAgent = fragmentCache((ua, uai) => {
-    const os = uai.os.name === undefined
-      ? ''
-      : obj('os', str('name', uai.os.name) + str('version', uai.os.version) +
-        str('full', uai.os.version === undefined ? uai.os.name : `${uai.os.name} ${uai.os.version}`))
-    return obj('user_agent', str('original', cut(ua, max)) + str('name', uai.browser.name) + str('version', uai.browser.version) +
-      os + obj('device', str('name', uai.device.model)))
+    const os = obj('os', 'name', uai.os.name, str('version', uai.os.version) +
+      str('full', uai.os.version === undefined ? uai.os.name : `${uai.os.name} ${uai.os.version}`))
+    return obj('user_agent', 'original', cut(ua, max), str('name', uai.browser.name) + str('version', uai.browser.version) +
+      os + obj('device', 'name', uai.device.model))
   })
-  const uaiRest = fragmentCache((_ua, uai) => obj('uai', obj('engine', str('name', uai.engine.name) + str('version', uai.engine.version)) +
-    obj('device', str('vendor', uai.device.vendor) + str('model', uai.device.model) + str('type', uai.device.type)) +
-    obj('cpu', str('architecture', uai.cpu.architecture))))
+  const uaiRest = fragmentCache((_ua, uai) => optionalObj('uai',
+    optionalObj('engine', str('name', uai.engine.name) + str('version', uai.engine.version)) +
+    optionalObj('device', str('vendor', uai.device.vendor) + str('model', uai.device.model) + str('type', uai.device.type)) +
+    optionalObj('cpu', str('architecture', uai.cpu.architecture))))
 
   return function ecsRecord (info) {
     const realIp = maskIp(info.realIp)
@@ -147,26 +146,23 @@ export function createEcsRecord (settings: RecordSettings): RecordBuilder {
     const peer = info.ips.length > 1 ? maskIp(info.ip) : undefined
     const { ua, uai, host, status } = info
     const duration = info.responseTime === undefined ? undefined : Math.round(info.responseTime * 1e6)
-    return (head +
-      obj('event', eventHead + str('outcome', outcome(status)) + num('duration', duration)) +
+    return head + quote(outcome(status)) + num('duration', duration) + '}' +
       service +
-      obj('source', realIpIsIp ? str('ip', realIp) : str('address', realIp)) +
-      (realIpIsIp ? obj('client', str('ip', realIp)) : '') +
-      (peer !== undefined && isIP(peer) !== 0 ? obj('network', str('forwarded_ip', peer)) : '') +
-      obj('http', obj('request', str('method', cut(info.method, max)) + str('id', info.reqId) + str('referrer', cut(info.referer, max))) +
-        obj('response', num('status_code', status))) +
-      obj('url', str('path', cut(info.path, max)) + (logQuery ? str('query', cut(info.query, max)) : '') +
+      (realIpIsIp ? obj('source', 'ip', realIp) + obj('client', 'ip', realIp) : obj('source', 'address', realIp)) +
+      (peer !== undefined && isIP(peer) !== 0 ? obj('network', 'forwarded_ip', peer) : '') +
+      ',"http":{"request":{"method":' + quote(cut(info.method, max) as string) + str('id', info.reqId) +
+        str('referrer', cut(info.referer, max)) + '}' + (status === undefined ? '' : ',"response":{"status_code":' + status + '}') + '}' +
+      obj('url', 'path', cut(info.path, max), (logQuery ? str('query', cut(info.query, max)) : '') +
         str('domain', host === undefined ? undefined : cut(domainOf(host), max))) +
-      (ua === undefined ? '' : uai === undefined ? obj('user_agent', str('original', cut(ua, max))) : userAgent(ua, uai)) +
-      obj('tls', obj('client', str('ja3', info.sslh) + str('ja4', info.ja4))) +
-      (info.user === undefined ? '' : obj('user', str('id', String(info.user)))) +
-      obj('request_info',
+      (ua === undefined ? '' : uai === undefined ? obj('user_agent', 'original', cut(ua, max)) : userAgent(ua, uai)) +
+      (info.sslh === undefined && info.ja4 === undefined ? '' : optionalObj('tls', optionalObj('client', str('ja3', info.sslh) + str('ja4', info.ja4)))) +
+      obj('user', 'id', info.user === undefined ? undefined : String(info.user)) +
+      obj('request_info', 'ho', cut(info.ho, max), str('hoh', info.hoh) +
         str('ip', peer) + strings('ips', masked(info.ips, maskIp)) + str('uah', info.uah) +
         (ua === undefined || uai === undefined ? '' : uaiRest(ua, uai)) +
-        str('ac', cut(info.ac, max)) + str('ach', info.ach) + str('ho', cut(info.ho, max)) + str('hoh', info.hoh) +
+        str('ac', cut(info.ac, max)) + str('ach', info.ach) +
         str('ssl', cut(info.ssl, max)) + str('h2', cut(info.h2, max)) + str('fingerprint_source', info.fingerprintSource) +
         (info.aborted ? bool('aborted', true) : '') + bool('mfa', info.mfa) + bool('captcha', info.captcha) +
         raw('custom', customJson(info, settings)))
-    ).slice(1)
   }
 }
