@@ -1,7 +1,9 @@
 /** Running totals of what the plugin did, readable at `fastify.requestInfo.counters`. */
 export interface RequestInfoCounters {
-  /** Records written. */
+  /** Records handed to the logger. */
   records: number
+  /** Records lost because the logger's stream failed (each failure also counted in `errors`). */
+  lost: number
   /** Requests not recorded because option `skip` returned true. */
   skipped: number
   /** Requests whose client went away before the response (recorded with `aborted: true`). */
@@ -15,5 +17,5 @@ export interface RequestInfoCounters {
 }
 
 export function createCounters (): RequestInfoCounters {
-  return { records: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 }
+  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 }
 }

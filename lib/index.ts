@@ -3,14 +3,17 @@ import fp from 'fastify-plugin'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { resolveOptions, type RequestInfoOptions as Options, type IpPrivacy as Privacy, type RecordLevel as Level } from './options.js'
 import { emptyRequestInfo, fillRequestInfo, type RequestInfo as Info, type RequestInfoContext, type FingerprintSource as Source } from './request-info.js'
-import { loadHash64 } from './fingerprint/hash.js'
+import { createCachedHash64, loadHash64 } from './fingerprint/hash.js'
 import { createHeaderOrder } from './fingerprint/header-order.js'
-import { createUserAgentParser, type UserAgentInfo as UaInfo } from './fingerprint/user-agent.js'
+import { createUserAgentFingerprinter, type UserAgentInfo as UaInfo } from './fingerprint/user-agent.js'
 import { createIpMasker } from './fingerprint/client-ip.js'
 import type { FingerprintHeaderNames as HeaderNames, FingerprintHeaderPreset as Preset } from './fingerprint/proxy-headers.js'
 import { createEcsRecord, createFlatRecord, type RecordSettings } from './ship/record.js'
 import { createRecordWriter } from './ship/writer.js'
 import { createCounters, type RequestInfoCounters as Counters } from './counters.js'
+
+// Real clients send a few hundred distinct Accept values and header orders; more only evicts older entries.
+const HEADER_HASH_CACHE_SIZE = 1024
 
 const kRecorded = Symbol('fastify-request-info.recorded')
 const kStart = Symbol('fastify-request-info.start')
@@ -50,9 +53,9 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     serviceName: settings.serviceName,
     publicPrefix: settings.publicPrefix,
     fingerprintHeaders,
-    hash64,
+    hash64: createCachedHash64(hash64, HEADER_HASH_CACHE_SIZE),
     headerOrder: createHeaderOrder([...fingerprintHeaders.ja3, ...fingerprintHeaders.ja4, ...fingerprintHeaders.h2]),
-    parseUserAgent: createUserAgentParser(settings.userAgentCacheSize),
+    fingerprintUserAgent: createUserAgentFingerprinter(settings.userAgentCacheSize, hash64),
     onIgnoredFingerprint (reason, count) {
       if (reason === 'untrusted') counters.untrustedFingerprintHeaders += count
       else counters.invalidFingerprintHeaders += count
@@ -70,7 +73,18 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
   }
   const buildRecord = settings.shape === 'ecs' ? createEcsRecord(recordSettings) : createFlatRecord(recordSettings)
-  const writeRecord = createRecordWriter(logger)
+  const recordWriter = createRecordWriter(logger, {
+    written (count) { counters.records += count },
+    failed (err, count) {
+      counters.errors++
+      counters.lost += count
+      try {
+        logger.error({ err, lost: count }, 'fastify-request-info: writing records failed')
+      } catch {
+        // The logger itself is what failed: the counters are all that can be kept.
+      }
+    }
+  })
 
   function failed (err: unknown, request: FastifyRequest, step: string): void {
     counters.errors++
@@ -113,8 +127,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       failed(err, request, 'option recordLevel')
     }
     try {
-      writeRecord(level, buildRecord(info), status === undefined ? 'request aborted' : 'request completed')
-      counters.records++
+      recordWriter.write(level, buildRecord(info), status === undefined ? 'request aborted' : 'request completed')
     } catch (err) {
       failed(err, request, 'writing the record')
     }
@@ -124,6 +137,12 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   fastify.decorateRequest(kRecorded, false)
   fastify.decorateRequest(kStart, 0)
   fastify.decorate('requestInfo', Object.freeze({ counters }))
+
+  // Records still held for this event-loop turn reach the logger before it closes.
+  fastify.addHook('onClose', function requestInfoOnClose (_instance, next) {
+    recordWriter.flush()
+    next()
+  })
 
   fastify.addHook('onRequest', function requestInfoOnRequest (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) {
     build(request as PluginRequest)

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { RequestInfoCustom } from './index.js'
-import type { UserAgentInfo, ParseUserAgent } from './fingerprint/user-agent.js'
+import type { UserAgentInfo, FingerprintUserAgent } from './fingerprint/user-agent.js'
 import type { HeaderOrder } from './fingerprint/header-order.js'
 import type { Hash64 } from './fingerprint/hash.js'
 import { clientAddresses } from './fingerprint/client-ip.js'
@@ -76,9 +76,10 @@ export interface RequestInfoContext {
   serviceName: string
   publicPrefix: string
   fingerprintHeaders: { ja3: string[], ja4: string[], h2: string[] }
+  /** xxhash64 of repeated header values (Accept, header order), cached by value. */
   hash64: Hash64
   headerOrder: HeaderOrder
-  parseUserAgent: ParseUserAgent
+  fingerprintUserAgent: FingerprintUserAgent
   /** Called for each fingerprint header that was ignored: sent by an untrusted peer, or malformed. */
   onIgnoredFingerprint: (reason: 'untrusted' | 'invalid', count: number) => void
 }
@@ -116,9 +117,10 @@ export function fillRequestInfo (target: RequestInfo, request: FastifyRequest, c
 
   const ua = headerValue(headers['user-agent'])
   if (ua !== undefined) {
+    const fingerprint = context.fingerprintUserAgent(ua)
     info.ua = ua
-    info.uah = context.hash64(ua)
-    info.uai = context.parseUserAgent(ua, info.uah)
+    info.uah = fingerprint.uah
+    info.uai = fingerprint.uai
   }
   const ac = headerValue(headers.accept)
   if (ac !== undefined) {

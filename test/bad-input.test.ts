@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify from 'fastify'
 import requestInfo = require('../lib/index')
-import { build, accessRecords, rawRequest, recordingLogger, until } from './helper'
+import { build, accessRecords, settledRecords, rawRequest, recordingLogger, until } from './helper'
 import { TRUNCATED } from '../lib/ship/record'
 
 // Every case: the request is answered, exactly one record is written, nothing throws, the record is bounded.
@@ -23,7 +23,7 @@ test('a 64 KB User-Agent: hashed in full, parsed within bounds, cut in the recor
   const info = res.json()
   t.equal(info.ua.length, ua.length, 'the full value stays in memory')
   t.match(info.uah, /^[0-9a-f]{16}$/)
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 1)
   const original: string = records[0].user_agent.original
   t.equal(original.length, 256 + TRUNCATED.length)
@@ -45,7 +45,7 @@ test('binary and invalid UTF-8 bytes in header values on a real socket', async (
   const answer = await rawRequest(port, bytes)
   t.match(answer, /^HTTP\/1.1 200/)
   await until(() => accessRecords(lines).length === 1)
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.user_agent.original.length, 10, 'each byte kept as one latin1 character')
   t.equal(record.request_info.ac.length, 5)
   t.match(record.request_info.uah, /^[0-9a-f]{16}$/)
@@ -59,7 +59,7 @@ test('500 headers: every one in the header order, bounded work', async (t) => {
   const answer = await rawRequest(port, head + 'Connection: close\r\n\r\n')
   t.match(answer, /^HTTP\/1.1 200/)
   await until(() => accessRecords(lines).length === 1)
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.request_info.ho, 'p' + '*'.repeat(500) + 'i')
   await app.close()
 })
@@ -70,7 +70,7 @@ test('headers named __proto__, constructor and prototype', async (t) => {
     'prototype: y\r\nhasOwnProperty: z\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n')
   t.match(answer, /^HTTP\/1.1 200/)
   await until(() => accessRecords(lines).length === 1)
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.request_info.ho, 'p**Ti', 'the fingerprint headers are left out, the others unknown')
   t.equal(({} as any).polluted, undefined, 'no prototype pollution')
   t.equal(app.requestInfo.counters.errors, 0)
@@ -83,7 +83,7 @@ test('duplicated headers appear in the header order once per occurrence', async 
   const answer = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: a\r\nUser-Agent: b\r\nAccept: x\r\naccept: y\r\nConnection: close\r\n\r\n')
   t.match(answer, /^HTTP\/1.1 200/)
   await until(() => accessRecords(lines).length === 1)
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.request_info.ho, 'pTTaai')
   t.equal(record.user_agent.original, 'a', 'Node keeps the first User-Agent')
   t.equal(record.request_info.ac, 'x, y', 'Node joins repeated Accept headers')
@@ -95,7 +95,7 @@ test('no User-Agent and no Host (HTTP/1.0)', async (t) => {
   const answer = await rawRequest(port, 'GET / HTTP/1.0\r\n\r\n')
   t.match(answer, /^HTTP\/1.1 200/)
   await until(() => accessRecords(lines).length === 1)
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.user_agent, undefined)
   t.equal(record.url.domain, undefined)
   t.equal(record.request_info.ho, '')
@@ -107,7 +107,7 @@ test('a long path with hostile characters is cut in the record and serialised as
   const { app, lines } = await build({ maxValueLength: 64 })
   const res = await app.inject({ url: '/' + '%22%0a"\\'.repeat(20000) })
   t.equal(res.statusCode, 404)
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.url.path.length, 64 + TRUNCATED.length)
   await app.close()
 })

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify, { LogController } from 'fastify'
 import requestInfo = require('../lib/index')
-import { build, accessRecords } from './helper'
+import { build, settledRecords } from './helper'
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
@@ -51,7 +51,7 @@ test('one record per request, written at response with status and response time'
   const { app, lines } = await build()
   await app.inject({ url: '/', headers: { 'user-agent': CHROME } })
   await app.inject({ url: '/missing' })
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 2)
   t.equal(records[0].http.response.status_code, 200)
   t.equal(records[1].http.response.status_code, 404)
@@ -72,7 +72,7 @@ test('application fields and custom fields reach the record', async (t) => {
     })
   })
   await app.inject({ url: '/login' })
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.user, 'u-42')
   t.equal(record.mfa, true)
   t.equal(record.captcha, false)
@@ -87,7 +87,7 @@ test('skip(request) leaves a request out of the log but still builds requestInfo
   })
   await app.inject({ url: '/health' })
   await app.inject({ url: '/' })
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 1)
   t.equal(records[0].url.path, '/')
   t.match(seen, /^[0-9a-f]{16}$/)
@@ -102,12 +102,12 @@ test('recordLevel chooses the level from the status code', async (t) => {
   await app.inject('/')
   await app.inject('/nope')
   await app.inject('/boom')
-  t.same(accessRecords(lines).map((r) => r.level), [30, 40, 50])
+  t.same((await settledRecords(lines)).map((r) => r.level), [30, 40, 50])
   await app.close()
 
   const fixed = await build({ recordLevel: 'debug' })
   await fixed.app.inject('/')
-  t.equal(accessRecords(fixed.lines)[0].level, 20)
+  t.equal((await settledRecords(fixed.lines))[0].level, 20)
   await fixed.app.close()
 })
 
@@ -117,6 +117,7 @@ test('the Fastify logger is used when no logger is given', async (t) => {
   await app.register(requestInfo)
   app.get('/', async () => 'ok')
   await app.inject('/')
+  await new Promise((resolve) => setImmediate(resolve))
   const records = lines.map((l) => JSON.parse(l)).filter((r) => r.msg === 'request completed')
   t.equal(records.length, 1, 'one line per request: Fastify\'s own request logging is off')
   t.equal(lines.length, 1)

@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { build, accessRecords } from './helper'
+import { build, settledRecords } from './helper'
 import { isJa3String, readFingerprintHeaders } from '../lib/fingerprint/proxy-headers'
 
 const JA3 = '769,47-53-5-10-49161-49162-49171-49172-50-56-19-4,0-10-11,23-24-25,0'
@@ -12,7 +12,7 @@ async function viaProxy (fingerprintHeaders: any, headers: Record<string, string
   const { app, lines } = await build({ fingerprintHeaders }, PROXY)
   const info = (await app.inject({ url: '/', remoteAddress, headers: { 'x-forwarded-for': '192.0.2.7', ...headers } })).json()
   await app.close()
-  return { info, record: accessRecords(lines)[0], counters: app.requestInfo.counters }
+  return { info, record: (await settledRecords(lines))[0], counters: app.requestInfo.counters }
 }
 
 test('JA3 strings and hashes from the sample of the JA3 article', async (t) => {

@@ -16,6 +16,12 @@ export function recordingLogger (): { logger: pino.Logger, lines: Array<Record<s
   return { logger: pino({ level: 'trace' }, stream), lines }
 }
 
+/** Access records once the records of the current event-loop turn have been handed to the logger. */
+export async function settledRecords (lines: Array<Record<string, any>>): Promise<Array<Record<string, any>>> {
+  await new Promise((resolve) => setImmediate(resolve))
+  return accessRecords(lines)
+}
+
 /** Lines that are access records (not the plugin's own error lines). */
 export function accessRecords (lines: Array<Record<string, any>>): Array<Record<string, any>> {
   return lines.filter((line) => line.msg === 'request completed' || line.msg === 'request aborted')

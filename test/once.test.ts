@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import Fastify from 'fastify'
 import pino from 'pino'
 import requestInfo = require('../lib/index')
-import { build, accessRecords, recordingLogger, until } from './helper'
+import { build, accessRecords, settledRecords, recordingLogger, until } from './helper'
 
 test('a handler that throws: one record with status 500', async (t) => {
   const { app, lines } = await build({}, {}, (server) => {
@@ -11,7 +11,7 @@ test('a handler that throws: one record with status 500', async (t) => {
   })
   const res = await app.inject('/throw')
   t.equal(res.statusCode, 500)
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 1)
   t.equal(records[0].http.response.status_code, 500)
   t.equal(records[0].event.outcome, 'failure')
@@ -26,7 +26,7 @@ test('an onRequest hook registered before the plugin answers early: one record, 
   app.get('/', async () => 'ok')
   const res = await app.inject({ url: '/', headers: { 'user-agent': 'curl/8.5.0' } })
   t.equal(res.statusCode, 401)
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 1)
   t.equal(records[0].http.response.status_code, 401)
   t.equal(records[0].user_agent.original, 'curl/8.5.0')
@@ -41,7 +41,7 @@ test('an onRequest hook registered before the plugin throws: one record', async 
   app.get('/', async () => 'ok')
   const res = await app.inject('/')
   t.equal(res.statusCode, 500)
-  t.equal(accessRecords(lines).length, 1)
+  t.equal((await settledRecords(lines)).length, 1)
   await app.close()
 })
 
@@ -52,7 +52,7 @@ test('preHandler and onSend hooks that throw: one record each', async (t) => {
   })
   t.equal((await app.inject('/pre')).statusCode, 500)
   t.equal((await app.inject('/send')).statusCode, 500)
-  t.same(accessRecords(lines).map((r) => r.url.path), ['/pre', '/send'])
+  t.same((await settledRecords(lines)).map((r) => r.url.path), ['/pre', '/send'])
   await app.close()
 })
 
@@ -79,7 +79,7 @@ test('the client aborts before the response: one record marked aborted', async (
   release()
   await until(() => handlerDone)
   await new Promise((resolve) => setTimeout(resolve, 50))
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 1, 'logged once, not again when the handler finishes')
   t.equal(records[0].msg, 'request aborted')
   t.equal(records[0].aborted, true)
@@ -94,7 +94,7 @@ test('a failure in option skip is logged and the request goes on, recorded', asy
   const { app, lines } = await build({ skip: () => { throw new Error('skip broke') } })
   const res = await app.inject('/')
   t.equal(res.statusCode, 200)
-  t.equal(accessRecords(lines).length, 1)
+  t.equal((await settledRecords(lines)).length, 1)
   const errors = lines.filter((l) => l.level === 50)
   t.equal(errors.length, 1)
   t.equal(errors[0].err.message, 'skip broke')
@@ -106,7 +106,7 @@ test('a failure in option skip is logged and the request goes on, recorded', asy
 test('a failure in option recordLevel: logged once, the record still written at info', async (t) => {
   const { app, lines } = await build({ recordLevel: () => { throw new Error('level broke') } })
   t.equal((await app.inject('/')).statusCode, 200)
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 1)
   t.equal(records[0].level, 30)
   t.equal(lines.filter((l) => l.level === 50).length, 1)
@@ -114,7 +114,7 @@ test('a failure in option recordLevel: logged once, the record still written at 
 
   const unknown = await build({ recordLevel: () => 'verbose' as any })
   t.equal((await unknown.app.inject('/')).statusCode, 200)
-  t.equal(accessRecords(unknown.lines).length, 1)
+  t.equal((await settledRecords(unknown.lines)).length, 1)
   t.match(unknown.lines.find((l) => l.level === 50)?.err.message, /not a pino level/)
   await unknown.app.close()
 })
@@ -127,7 +127,7 @@ test('a failure while building requestInfo: logged once, request served, partial
   const res = await app.inject({ url: '/', headers: { 'user-agent': 'curl/8.5.0' } })
   t.equal(res.statusCode, 200)
   t.equal(res.json().ua, 'curl/8.5.0', 'fields built before the failure remain')
-  const records = accessRecords(lines)
+  const records = (await settledRecords(lines))
   t.equal(records.length, 1)
   t.equal(records[0].user_agent.original, 'curl/8.5.0')
   t.equal(lines.filter((l) => l.level === 50).length, 1)
@@ -135,7 +135,7 @@ test('a failure while building requestInfo: logged once, request served, partial
   await app.close()
 })
 
-test('a logger whose destination throws never fails the request', async (t) => {
+test('a logger whose destination throws never fails the request; the loss is counted', async (t) => {
   const failing = pino({}, { write () { throw new Error('disk full') } })
   const app = Fastify()
   await app.register(requestInfo, { logger: failing })
@@ -143,7 +143,9 @@ test('a logger whose destination throws never fails the request', async (t) => {
   const res = await app.inject('/')
   t.equal(res.statusCode, 200)
   t.equal(res.body, 'ok')
+  await new Promise((resolve) => setImmediate(resolve))
   t.equal(app.requestInfo.counters.errors, 1)
+  t.equal(app.requestInfo.counters.lost, 1)
   t.equal(app.requestInfo.counters.records, 0)
   await app.close()
 })

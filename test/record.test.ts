@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { build, accessRecords } from './helper'
+import { build, settledRecords } from './helper'
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
 const SECRET_COOKIE = 'session=7f3a9c1e-secret'
@@ -9,7 +9,7 @@ async function oneRecord (options: any, headers: Record<string, string> = {}, se
   const { app, lines } = await build(options, serverOptions)
   const res = await app.inject({ url, headers: { 'user-agent': UA, cookie: SECRET_COOKIE, authorization: SECRET_AUTH, ...headers } })
   await app.close()
-  return { info: res.json(), record: accessRecords(lines)[0], raw: JSON.stringify(accessRecords(lines)[0]) }
+  return { info: res.json(), record: (await settledRecords(lines))[0], raw: JSON.stringify((await settledRecords(lines))[0]) }
 }
 
 function dottedKeys (value: unknown, path = ''): string[] {
@@ -45,7 +45,7 @@ test('event.duration is the response time in nanoseconds', async (t) => {
   const { app, lines } = await build({ shape: 'ecs' })
   app.get('/wait', async () => { await new Promise((resolve) => setTimeout(resolve, 30)); return 'ok' })
   await app.inject('/wait')
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.ok(record.event.duration >= 29e6 && record.event.duration < 5e9, `${record.event.duration} ns`)
   await app.close()
 })
@@ -144,7 +144,7 @@ test('user goes to ECS user.id, app fields to request_info', async (t) => {
     })
   })
   await app.inject('/me')
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.same(record.user, { id: '42' })
   t.equal(record.request_info.mfa, true)
   t.same(record.request_info.custom, { plan: 'pro' })
@@ -171,7 +171,7 @@ test('custom fields that cannot be serialised are replaced, counted and logged; 
     })
   })
   t.equal((await app.inject('/cycle')).statusCode, 200)
-  const [record] = accessRecords(lines)
+  const [record] = (await settledRecords(lines))
   t.equal(record.custom, '[unserialisable]')
   t.equal(record.status, 200)
   t.equal(app.requestInfo.counters.errors, 1)

@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { build, accessRecords } from './helper'
+import { build, settledRecords } from './helper'
 
 // The route answers with the plugin's view and Fastify's own, so every case compares the two.
 async function resolve (trustProxy: unknown, remoteAddress: string, headers: Record<string, string>) {
@@ -8,7 +8,7 @@ async function resolve (trustProxy: unknown, remoteAddress: string, headers: Rec
   })
   const res = await app.inject({ url: '/who', remoteAddress, headers })
   await app.close()
-  return { ...res.json(), record: accessRecords(lines)[0], counters: app.requestInfo.counters }
+  return { ...res.json(), record: (await settledRecords(lines))[0], counters: app.requestInfo.counters }
 }
 
 const SPOOF = {

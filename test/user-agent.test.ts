@@ -1,40 +1,56 @@
 import { test } from 'tap'
-import { createUserAgentParser } from '../lib/fingerprint/user-agent'
+import { createUserAgentFingerprinter } from '../lib/fingerprint/user-agent'
+import { createCachedHash64, loadHash64 } from '../lib/fingerprint/hash'
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
-test('parsed User-Agents are cached by hash and shared, frozen', async (t) => {
-  const parse = createUserAgentParser(10)
-  const a = parse(FIREFOX, 'h1')
-  const b = parse(FIREFOX, 'h1')
-  t.equal(a, b, 'the cached object is returned')
-  t.ok(Object.isFrozen(a) && Object.isFrozen(a.browser))
-  t.equal(a.browser.name, 'Firefox')
-  t.equal(a.engine.name, 'Gecko')
-  t.equal(a.os.name, 'Linux')
-})
-
-test('a hash collision never returns another User-Agent\'s parse', async (t) => {
-  const parse = createUserAgentParser(10)
-  parse(FIREFOX, 'same-hash')
-  const other = parse('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', 'same-hash')
-  t.equal(other.browser.name, 'Chrome')
+test('fingerprints are cached and shared, frozen', async (t) => {
+  const hash64 = await loadHash64()
+  const fingerprint = createUserAgentFingerprinter(10, hash64)
+  const a = fingerprint(FIREFOX)
+  t.equal(fingerprint(FIREFOX), a, 'the cached object is returned')
+  t.ok(Object.isFrozen(a) && Object.isFrozen(a.uai) && Object.isFrozen(a.uai.browser))
+  t.equal(a.uah, hash64(FIREFOX))
+  t.equal(a.uai.browser.name, 'Firefox')
+  t.equal(a.uai.engine.name, 'Gecko')
+  t.equal(a.uai.os.name, 'Linux')
+  const b = fingerprint(CHROME)
+  t.equal(b.uai.browser.name, 'Chrome', 'another User-Agent never gets a cached parse of the first')
+  t.not(b.uah, a.uah)
 })
 
 test('the cache is bounded and can be turned off', async (t) => {
-  const parse = createUserAgentParser(2)
-  const first = parse('agent/1', 'k1')
-  parse('agent/2', 'k2')
-  parse('agent/3', 'k3')
-  t.not(parse('agent/1', 'k1'), first, 'the least recently used entry was evicted')
-  const uncached = createUserAgentParser(0)
-  t.not(uncached(FIREFOX, 'h'), uncached(FIREFOX, 'h'))
+  const hash64 = await loadHash64()
+  const fingerprint = createUserAgentFingerprinter(2, hash64)
+  const first = fingerprint('agent/1')
+  fingerprint('agent/2')
+  fingerprint('agent/3')
+  t.not(fingerprint('agent/1'), first, 'the least recently used entry was evicted')
+  t.same(fingerprint('agent/1'), first, 'and computed again to the same values')
+  const uncached = createUserAgentFingerprinter(0, hash64)
+  t.not(uncached(FIREFOX), uncached(FIREFOX))
 })
 
-test('User-Agents longer than the parser reads are parsed but not cached', async (t) => {
-  const parse = createUserAgentParser(10)
+test('User-Agents longer than the parser reads are fingerprinted but not cached', async (t) => {
+  const fingerprint = createUserAgentFingerprinter(10, await loadHash64())
   const long = FIREFOX + ' ' + 'x'.repeat(600)
-  const a = parse(long, 'long')
-  t.equal(a.browser.name, 'Firefox')
-  t.not(parse(long, 'long'), a)
+  const a = fingerprint(long)
+  t.equal(a.uai.browser.name, 'Firefox')
+  t.not(fingerprint(long), a)
+})
+
+test('cached header hashes equal the plain hash, long values are not cached', async (t) => {
+  const hash64 = await loadHash64()
+  let calls = 0
+  const counting = (value: string): string => { calls++; return hash64(value) }
+  const cached = createCachedHash64(counting, 4)
+  t.equal(cached('text/html'), hash64('text/html'))
+  t.equal(cached('text/html'), hash64('text/html'))
+  t.equal(calls, 1)
+  const long = 'a'.repeat(513)
+  cached(long)
+  cached(long)
+  t.equal(calls, 3)
+  t.equal(createCachedHash64(counting, 0), counting, 'size 0 turns the cache off')
 })

@@ -1,5 +1,6 @@
-import { Lru } from 'toad-cache'
+import { LruMap } from 'toad-cache'
 import { UAParser } from 'ua-parser-js'
+import { MAX_CACHED_LENGTH, type Hash64 } from './hash.js'
 
 /** A User-Agent parsed by ua-parser-js 1.x. Objects are frozen: one instance is shared by all requests with that User-Agent. */
 export interface UserAgentInfo {
@@ -10,14 +11,14 @@ export interface UserAgentInfo {
   cpu: { architecture?: string }
 }
 
-/** Parses a User-Agent, with results cached by the User-Agent's hash. */
-export type ParseUserAgent = (ua: string, uah: string) => UserAgentInfo
+/** A User-Agent's hash (`uah`) and parse (`uai`). */
+export interface UserAgentFingerprint {
+  readonly uah: string
+  readonly uai: UserAgentInfo
+}
 
-// ua-parser-js reads at most its first 500 characters; longer strings are parsed but not cached, so that
-// a flood of huge distinct User-Agents cannot grow the cache beyond userAgentCacheSize × this length.
-const MAX_CACHED_LENGTH = 512
-
-interface CacheEntry { ua: string, info: UserAgentInfo }
+/** Fingerprints a User-Agent, with results cached. */
+export type FingerprintUserAgent = (ua: string) => UserAgentFingerprint
 
 function freeze (result: UAParser.IResult): UserAgentInfo {
   return Object.freeze({
@@ -29,19 +30,28 @@ function freeze (result: UAParser.IResult): UserAgentInfo {
   })
 }
 
-/** Returns a parser keeping up to `cacheSize` parsed User-Agents in an LRU (0 turns the cache off). */
-export function createUserAgentParser (cacheSize: number): ParseUserAgent {
+/**
+ * Returns a User-Agent fingerprinter keeping up to `cacheSize` results in an LRU (0 turns the cache off).
+ * ua-parser-js costs tens of µs per call inside a server (reference/performance.md), and a few User-Agents
+ * make most of any traffic. The cache is keyed by the User-Agent itself, hashed by V8's Map: exact key
+ * comparison, so two User-Agents never share an entry, and the xxhash64 `uah` is kept in the entry.
+ * ua-parser-js reads at most 500 characters; longer User-Agents are fingerprinted but not cached, so a flood
+ * of huge distinct User-Agents cannot grow the cache beyond cacheSize × MAX_CACHED_LENGTH.
+ */
+export function createUserAgentFingerprinter (cacheSize: number, hash64: Hash64): FingerprintUserAgent {
   const parser = new UAParser()
-  const parse = (ua: string): UserAgentInfo => freeze(parser.setUA(ua).getResult())
-  if (cacheSize === 0) return parse
-  const cache = new Lru<CacheEntry>(cacheSize)
+  const fingerprint = (ua: string): UserAgentFingerprint =>
+    Object.freeze({ uah: hash64(ua), uai: freeze(parser.setUA(ua).getResult()) })
+  if (cacheSize === 0) return fingerprint
+  const cache = new LruMap<UserAgentFingerprint>(cacheSize)
 
-  return function parseUserAgent (ua, uah) {
-    const hit = cache.get(uah)
-    // The hash is xxhash64, which is not collision resistant: compare the string before trusting a hit.
-    if (hit !== undefined && hit.ua === ua) return hit.info
-    const info = parse(ua)
-    if (ua.length <= MAX_CACHED_LENGTH) cache.set(uah, { ua, info })
-    return info
+  return function fingerprintUserAgent (ua) {
+    if (ua.length > MAX_CACHED_LENGTH) return fingerprint(ua)
+    let result = cache.get(ua)
+    if (result === undefined) {
+      result = fingerprint(ua)
+      cache.set(ua, result)
+    }
+    return result
   }
 }

@@ -1,0 +1,57 @@
+import { test } from 'tap'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import pino from 'pino'
+import Fastify from 'fastify'
+import requestInfo = require('../lib/index')
+
+test('the records of one event-loop turn reach the stream in one write, in order', async (t) => {
+  const writes: string[] = []
+  const stream = new Writable({ write (chunk, _e, cb) { writes.push(String(chunk)); cb() } })
+  const app = Fastify()
+  await app.register(requestInfo, { logger: pino({}, stream), shape: 'flat' })
+  app.get('/:n', async () => 'ok')
+  await Promise.all([1, 2, 3, 4, 5].map((n) => app.inject(`/${n}`)))
+  await new Promise((resolve) => setImmediate(resolve))
+  const lines = writes.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  t.same(lines.map((l) => l.path).sort(), ['/1', '/2', '/3', '/4', '/5'])
+  t.ok(writes.length < 5, `${writes.length} writes for 5 records`)
+  t.equal(app.requestInfo.counters.records, 5)
+  await app.close()
+})
+
+test('records still held are written on fastify.close()', async (t) => {
+  const lines: string[] = []
+  const app = Fastify()
+  await app.register(requestInfo, { logger: pino({}, { write: (line: string) => { lines.push(line) } }) })
+  app.get('/', async () => 'ok')
+  await app.inject('/')
+  t.equal(lines.length, 0, 'held until the end of the turn')
+  await app.close()
+  t.equal(lines.length, 1)
+})
+
+test('records still held are written when the process exits at once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fri-exit-'))
+  const file = join(dir, 'records.ndjson')
+  const script = `
+    const Fastify = require('fastify'); const pino = require('pino'); const requestInfo = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))})
+    const app = Fastify()
+    app.register(requestInfo, { logger: pino(pino.destination({ dest: ${JSON.stringify(file)}, sync: true })) })
+    app.get('/', async () => 'ok')
+    app.inject('/').then(() => process.exit(3))`
+  let code = 0
+  try {
+    // The built package (npm test builds first): a plain node process, as in production.
+    execFileSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..'), stdio: 'pipe' })
+  } catch (err) {
+    code = (err as { status: number }).status
+  }
+  t.equal(code, 3, 'the process exited right after the response')
+  const records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  t.equal(records.length, 1)
+  t.equal(records[0].msg, 'request completed')
+})
