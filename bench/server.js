@@ -1,0 +1,84 @@
+'use strict'
+
+// One benchmarked server, alone in its process so that process.cpuUsage() (user + system time of every
+// thread: the main thread, the pino transport worker, libuv's pool) measures exactly its cost.
+// Usage: node server.js <bare|fastify-logging|plugin> <sink port>
+// IPC: sends { port } once listening, then answers 'begin' with {} and 'end' with the CPU and wall time since
+// 'begin'. When the parent disconnects (done, or gone) it shuts down cleanly and the process exits.
+
+const path = require('node:path')
+const { once } = require('node:events')
+const { performance } = require('node:perf_hooks')
+const Fastify = require('fastify')
+const pino = require('pino')
+const requestInfo = require('../dist/index.js')
+
+const [configuration, sinkPort] = process.argv.slice(2)
+
+/** Each configuration, given the transport stream its log lines go to (none for bare). */
+const CONFIGURATIONS = {
+  bare: () => Fastify({ logger: false }),
+  // Fastify's default request logging: 'incoming request' and 'request completed', two lines per request.
+  'fastify-logging': (stream) => Fastify({ logger: { level: 'info', stream } }),
+  // Fastify's own request lines off; the plugin writes its one record per request through fastify.log.
+  plugin: (stream) => Fastify({
+    logger: { level: 'info', stream },
+    logController: new Fastify.LogController({ disableRequestLogging: true })
+  }).register(requestInfo)
+}
+
+async function main () {
+  if (!Object.hasOwn(CONFIGURATIONS, configuration)) throw new Error(`unknown configuration '${configuration}'`)
+  const stream = configuration === 'bare'
+    ? undefined
+    : pino.transport({ target: path.join(__dirname, 'tcp-transport.js'), options: { port: Number(sinkPort) } })
+  if (stream !== undefined) await once(stream, 'ready')
+
+  const app = CONFIGURATIONS[configuration](stream)
+  app.get('/', () => ({ hello: 'world' }))
+  await app.listen({ host: '127.0.0.1', port: 0 })
+
+  // Resolves once every line logged so far has been handed to the socket, so that the transport worker's
+  // work for a round is charged to that round.
+  const flush = () => new Promise((resolve, reject) => {
+    if (stream === undefined) resolve()
+    else stream.flush((err) => err ? reject(err) : resolve())
+  })
+
+  let cpuAtBegin
+  let wallAtBegin
+  const commands = {
+    async begin () {
+      await flush()
+      cpuAtBegin = process.cpuUsage()
+      wallAtBegin = performance.now()
+      return {}
+    },
+    async end () {
+      await flush()
+      const cpu = process.cpuUsage(cpuAtBegin)
+      return { cpuMicros: cpu.user + cpu.system, wallMicros: (performance.now() - wallAtBegin) * 1000 }
+    }
+  }
+  process.on('message', (command) => {
+    commands[command]().then((reply) => process.send(reply), fail)
+  })
+  process.once('disconnect', () => {
+    app.close().then(() => {
+      if (stream === undefined) return
+      // end() returns once the worker has written every line and the socket is closed; 'close' follows
+      // when the worker thread has exited.
+      const closed = once(stream, 'close')
+      stream.end()
+      return closed
+    }).catch(fail)
+  })
+  process.send({ port: app.server.address().port })
+}
+
+function fail (err) {
+  console.error(`server ${configuration}:`, err)
+  process.exit(1)
+}
+
+main().catch(fail)
