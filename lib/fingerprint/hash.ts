@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { LruMap } from 'toad-cache'
+import { memoizeByString } from './memo.js'
 import type { XXHashAPI } from 'xxhash-wasm' with { 'resolution-mode': 'import' }
 
 // xxhash-wasm ships a CommonJS build but one set of ES-module typings, so the require is typed by hand.
@@ -20,26 +20,13 @@ export function loadHash64 (): Promise<Hash64> {
   return loading
 }
 
-/** Values longer than this are hashed every time: a cache of huge one-off values would only hold memory. */
-export const MAX_CACHED_LENGTH = 512
-
 /**
- * Wraps `hash64` with a bounded LRU keyed by the value itself. Header values such as Accept and the header
- * order repeat across requests; a Map lookup (V8's own seeded string hash, an exact key comparison) costs
- * less than encoding the value into WebAssembly memory and printing the 64-bit result as hex.
+ * Wraps `hash64` with a bounded LRU keyed by the value. Header values such as Accept and the header order
+ * repeat across requests; a Map lookup costs less than encoding the value into WebAssembly memory and
+ * printing the 64-bit result as hex.
  */
 export function createCachedHash64 (hash64: Hash64, size: number): Hash64 {
-  if (size === 0) return hash64
-  const cache = new LruMap<string>(size)
-  return function cachedHash64 (input) {
-    if (input.length > MAX_CACHED_LENGTH) return hash64(input)
-    let hash = cache.get(input)
-    if (hash === undefined) {
-      hash = hash64(input)
-      cache.set(input, hash)
-    }
-    return hash
-  }
+  return memoizeByString(size, hash64)
 }
 
 /** The standard JA3 fingerprint: lowercase hex MD5 of the JA3 string, so it matches public JA3 lists. */

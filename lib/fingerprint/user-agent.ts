@@ -1,6 +1,6 @@
-import { LruMap } from 'toad-cache'
 import { UAParser } from 'ua-parser-js'
-import { MAX_CACHED_LENGTH, type Hash64 } from './hash.js'
+import type { Hash64 } from './hash.js'
+import { memoizeByString } from './memo.js'
 
 /** A User-Agent parsed by ua-parser-js 1.x. Objects are frozen: one instance is shared by all requests with that User-Agent. */
 export interface UserAgentInfo {
@@ -36,22 +36,11 @@ function freeze (result: UAParser.IResult): UserAgentInfo {
  * make most of any traffic. The cache is keyed by the User-Agent itself, hashed by V8's Map: exact key
  * comparison, so two User-Agents never share an entry, and the xxhash64 `uah` is kept in the entry.
  * ua-parser-js reads at most 500 characters; longer User-Agents are fingerprinted but not cached, so a flood
- * of huge distinct User-Agents cannot grow the cache beyond cacheSize × MAX_CACHED_LENGTH.
+ * of huge distinct User-Agents cannot grow the cache beyond cacheSize × MAX_CACHED_LENGTH (memo.ts).
  */
 export function createUserAgentFingerprinter (cacheSize: number, hash64: Hash64): FingerprintUserAgent {
   const parser = new UAParser()
   const fingerprint = (ua: string): UserAgentFingerprint =>
     Object.freeze({ uah: hash64(ua), uai: freeze(parser.setUA(ua).getResult()) })
-  if (cacheSize === 0) return fingerprint
-  const cache = new LruMap<UserAgentFingerprint>(cacheSize)
-
-  return function fingerprintUserAgent (ua) {
-    if (ua.length > MAX_CACHED_LENGTH) return fingerprint(ua)
-    let result = cache.get(ua)
-    if (result === undefined) {
-      result = fingerprint(ua)
-      cache.set(ua, result)
-    }
-    return result
-  }
+  return memoizeByString(cacheSize, fingerprint)
 }
