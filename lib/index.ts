@@ -68,8 +68,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     maxValueLength: settings.maxValueLength,
     logQuery: settings.logQuery,
     onFieldError (err, info) {
-      counters.errors++
-      logger.error({ err, reqId: info.reqId }, 'fastify-request-info: requestInfo.custom cannot be serialised; written as "[unserialisable]"')
+      failed(err, info.reqId, 'serialising requestInfo.custom (written as "[unserialisable]")')
     }
   }
   const buildRecord = settings.shape === 'ecs' ? createEcsRecord(recordSettings) : createFlatRecord(recordSettings)
@@ -86,10 +85,10 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
   })
 
-  function failed (err: unknown, request: FastifyRequest, step: string): void {
+  function failed (err: unknown, reqId: string, step: string): void {
     counters.errors++
     try {
-      logger.error({ err, reqId: request.id }, `fastify-request-info: ${step} failed; the request goes on`)
+      logger.error({ err, reqId }, `fastify-request-info: ${step} failed; the request goes on`)
     } catch {
       // The logger itself is what failed: the counter is all that can be kept.
     }
@@ -107,7 +106,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       }
       fillRequestInfo(info, request, context)
     } catch (err) {
-      failed(err, request, 'building requestInfo')
+      failed(err, request.id, 'building requestInfo')
     }
     return info
   }
@@ -124,12 +123,12 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       level = chosen
     } catch (err) {
       // The record still goes out, at the default level.
-      failed(err, request, 'option recordLevel')
+      failed(err, request.id, 'option recordLevel')
     }
     try {
       recordWriter.write(level, buildRecord(info), status === undefined ? 'request aborted' : 'request completed')
     } catch (err) {
-      failed(err, request, 'writing the record')
+      failed(err, request.id, 'writing the record')
     }
   }
 
