@@ -11,6 +11,8 @@ function capture (): { stream: Writable, lines: string[] } {
   return { stream, lines }
 }
 
+const EVENTS = { written () {}, failed (err: unknown) { throw err } }
+
 // The fixed clock makes pino's line and the writer's line comparable byte for byte.
 const fixedTime = (): string => ',"time":1700000000000'
 
@@ -27,11 +29,12 @@ test('the direct line is byte for byte what pino writes for the same record', as
   for (const [name, options, derive] of CONFIGS) {
     const ours = capture()
     const theirs = capture()
-    const writer = createRecordWriter(derive(pino(options, ours.stream)) as any)
+    const writer = createRecordWriter(derive(pino(options, ours.stream)) as any, EVENTS)
     const reference = derive(pino(options, theirs.stream))
-    writer('warn', MEMBERS, 'request completed')
+    writer.write('warn', MEMBERS, 'request completed')
     reference.warn(JSON.parse(`{${MEMBERS}}`), 'request completed')
-    writer('debug', MEMBERS, 'below the level')
+    writer.write('debug', MEMBERS, 'below the level')
+    writer.flush()
     await new Promise((resolve) => setImmediate(resolve))
     t.same(ours.lines, theirs.lines, name)
     t.equal(ours.lines.length, 1, `${name}: levels below the logger's are not written`)
@@ -50,7 +53,9 @@ test('loggers whose features need the object get it through logger[level]', asyn
   for (const [name, options] of cases) {
     const ours = capture()
     const theirs = capture()
-    createRecordWriter(pino({ ...options, timestamp: fixedTime }, ours.stream) as any)('info', MEMBERS, 'request completed')
+    const writer = createRecordWriter(pino({ ...options, timestamp: fixedTime }, ours.stream) as any, EVENTS)
+    writer.write('info', MEMBERS, 'request completed')
+    writer.flush()
     pino({ ...options, timestamp: fixedTime }, theirs.stream).info(JSON.parse(`{${MEMBERS}}`), 'request completed')
     await new Promise((resolve) => setImmediate(resolve))
     t.same(ours.lines, theirs.lines, name)
