@@ -137,7 +137,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   fastify.decorateRequest(kStart, 0)
   fastify.decorate('requestInfo', Object.freeze({ counters }))
 
-  // Records still held for this event-loop turn reach the logger before it closes.
+  // Records still held reach the logger before it closes.
   fastify.addHook('onClose', function requestInfoOnClose (_instance, next) {
     recordWriter.flush()
     next()

@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import Fastify, { LogController } from 'fastify'
 import requestInfo = require('../lib/index')
-import { build, settledRecords } from './helper'
+import { build, afterFlush, settledRecords } from './helper'
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
@@ -117,7 +117,7 @@ test('the Fastify logger is used when no logger is given', async (t) => {
   await app.register(requestInfo)
   app.get('/', async () => 'ok')
   await app.inject('/')
-  await new Promise((resolve) => setImmediate(resolve))
+  await afterFlush()
   const records = lines.map((l) => JSON.parse(l)).filter((r) => r.msg === 'request completed')
   t.equal(records.length, 1, 'one line per request: Fastify\'s own request logging is off')
   t.equal(lines.length, 1)

@@ -16,9 +16,14 @@ export function recordingLogger (): { logger: pino.Logger, lines: Array<Record<s
   return { logger: pino({ level: 'trace' }, stream), lines }
 }
 
-/** Access records once the records of the current event-loop turn have been handed to the logger. */
+/** Resolves once the plugin has handed the records it holds (10 ms at most) to the logger. */
+export function afterFlush (): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 25))
+}
+
+/** Access records, once the plugin has handed them to the logger. */
 export async function settledRecords (lines: Array<Record<string, any>>): Promise<Array<Record<string, any>>> {
-  await new Promise((resolve) => setImmediate(resolve))
+  await afterFlush()
   return accessRecords(lines)
 }
 

@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import Fastify from 'fastify'
 import pino from 'pino'
 import requestInfo = require('../lib/index')
-import { build, accessRecords, settledRecords, recordingLogger, until } from './helper'
+import { build, accessRecords, settledRecords, recordingLogger, until, afterFlush } from './helper'
 
 test('a handler that throws: one record with status 500', async (t) => {
   const { app, lines } = await build({}, {}, (server) => {
@@ -143,7 +143,7 @@ test('a logger whose destination throws never fails the request; the loss is cou
   const res = await app.inject('/')
   t.equal(res.statusCode, 200)
   t.equal(res.body, 'ok')
-  await new Promise((resolve) => setImmediate(resolve))
+  await afterFlush()
   t.equal(app.requestInfo.counters.errors, 1)
   t.equal(app.requestInfo.counters.lost, 1)
   t.equal(app.requestInfo.counters.records, 0)
