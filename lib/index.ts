@@ -75,22 +75,18 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   const recordWriter = createRecordWriter(logger, {
     written (count) { counters.records += count },
     failed (err, count) {
-      counters.errors++
       counters.lost += count
-      try {
-        logger.error({ err, lost: count }, 'fastify-request-info: writing records failed')
-      } catch {
-        // The logger itself is what failed: the counters are all that can be kept.
-      }
+      failed(err, undefined, `writing ${count} record(s)`)
     }
   })
 
-  function failed (err: unknown, reqId: string, step: string): void {
+  /** Counts and logs a failure inside the plugin; whatever it was doing, the request goes on. */
+  function failed (err: unknown, reqId: string | undefined, step: string): void {
     counters.errors++
     try {
-      logger.error({ err, reqId }, `fastify-request-info: ${step} failed; the request goes on`)
+      logger.error({ err, reqId }, `fastify-request-info: ${step} failed`)
     } catch {
-      // The logger itself is what failed: the counter is all that can be kept.
+      // The logger itself is what failed: the counters are all that can be kept.
     }
   }
 
