@@ -34,38 +34,37 @@ test('records still held are written on fastify.close()', async (t) => {
   t.equal(lines.length, 1)
 })
 
-test('records still held are written when the process exits at once', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fri-exit-'))
-  const file = join(dir, 'records.ndjson')
+/**
+ * Runs, in a plain node process with the built package (npm test builds first), a server that answers one
+ * injected request and then runs `after` (a statement on the inject promise); returns the exit code and the
+ * records its logger wrote to a file.
+ */
+function recordsOfProcess (after: string): { code: number, records: Array<Record<string, any>> } {
+  const file = join(mkdtempSync(join(tmpdir(), 'fri-process-')), 'records.ndjson')
   const script = `
     const Fastify = require('fastify'); const pino = require('pino'); const requestInfo = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))})
     const app = Fastify()
     app.register(requestInfo, { logger: pino(pino.destination({ dest: ${JSON.stringify(file)}, sync: true })) })
     app.get('/', async () => 'ok')
-    app.inject('/').then(() => process.exit(3))`
+    app.inject('/')${after}`
   let code = 0
   try {
-    // The built package (npm test builds first): a plain node process, as in production.
-    execFileSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..'), stdio: 'pipe' })
+    execFileSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..'), stdio: 'pipe', timeout: 10000 })
   } catch (err) {
     code = (err as { status: number }).status
   }
+  return { code, records: readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) }
+}
+
+test('records still held are written when the process exits at once', async (t) => {
+  const { code, records } = recordsOfProcess('.then(() => process.exit(3))')
   t.equal(code, 3, 'the process exited right after the response')
-  const records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
   t.equal(records.length, 1)
   t.equal(records[0].msg, 'request completed')
 })
 
 test('held records do not keep the process alive, and are written when it ends by itself', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fri-end-'))
-  const file = join(dir, 'records.ndjson')
-  const script = `
-    const Fastify = require('fastify'); const pino = require('pino'); const requestInfo = require(${JSON.stringify(join(__dirname, '..', 'dist', 'index.js'))})
-    const app = Fastify()
-    app.register(requestInfo, { logger: pino(pino.destination({ dest: ${JSON.stringify(file)}, sync: true })) })
-    app.get('/', async () => 'ok')
-    app.inject('/')`
-  execFileSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..'), stdio: 'pipe', timeout: 10000 })
-  const records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  const { code, records } = recordsOfProcess('')
+  t.equal(code, 0, 'the process ended by itself, within the timeout')
   t.equal(records.length, 1)
 })
