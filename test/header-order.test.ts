@@ -1,7 +1,7 @@
 import { test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createHeaderOrder, HEADER_LETTERS, UNKNOWN_HEADER } from '../lib/fingerprint/header-order'
+import { createHeaderOrder, HEADER_LETTERS, HEADER_ORDER_VERSION, UNKNOWN_HEADER } from '../lib/fingerprint/header-order'
 
 test('the README prints exactly the table the code uses', async (t) => {
   const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8')
@@ -9,6 +9,7 @@ test('the README prints exactly the table the code uses', async (t) => {
   const documented: Record<string, string> = {}
   for (const match of table.matchAll(/\| `(.)` \| ([a-z0-9-]+) /g)) documented[match[2]] = match[1]
   t.same(documented, HEADER_LETTERS)
+  t.match(readme, `## Header order (\`ho\`), version ${HEADER_ORDER_VERSION}\n`, 'the README names the version it prints')
 })
 
 test('letters are unique single characters and never the unknown marker', async (t) => {
