@@ -1,0 +1,64 @@
+import { parentPort } from 'node:worker_threads'
+import build from 'pino-abstract-transport'
+import { Shipper, COUNTERS_EVENT, type LogstashCounters } from './ship/logstash/shipper.js'
+import type { LogstashOptions } from './ship/logstash/options.js'
+
+// Every line is passed on as the text it arrived as: the records are JSON already, and parsing them
+// here would cost more than the rest of the transport. pino-abstract-transport wraps anything that is not
+// an object, so the parser returns one shared object instead of the parsed line.
+const UNPARSED = {}
+const keepLine = (): object => UNPARSED
+
+/**
+ * The pino transport: `transport: { target: 'fastify-request-info/logstash', options }`. It runs in pino's
+ * worker thread and ships every line to Logstash over tcp or http; see LogstashOptions. Its counters reach the
+ * application as a 'logstash-counters' event on the transport stream (thread-stream forwards EVENT messages).
+ */
+function logstashTransport (options: LogstashOptions): ReturnType<typeof build> {
+  const shipper = new Shipper(options)
+  shipper.on(COUNTERS_EVENT, (counters: LogstashCounters) => {
+    parentPort?.postMessage({ code: 'EVENT', name: COUNTERS_EVENT, args: [counters] })
+  })
+  return build((source) => {
+    source.on('data', (line: string) => { shipper.add(line) })
+    // A record that is not valid UTF-8 JSON still arrives as a line; nothing is dropped here.
+    source.on('unknown', (line: string) => { shipper.add(line) })
+  }, {
+    parse: 'lines',
+    parseLine: keepLine,
+    metadata: false,
+    close: async () => { await shipper.close() }
+  })
+}
+
+/**
+ * A pino destination that ships in the application's own thread, without a worker: the cheapest path
+ * (no copy into a worker's buffer), at the price of doing the network and spool work on the event loop.
+ * `pino(createLogstashStream(options))` or `Fastify({ logger: { stream: createLogstashStream(options) } })`.
+ * Held records are delivered (or spooled) when the event loop empties, and spooled at process exit.
+ */
+function createLogstashStream (options: LogstashOptions): Shipper {
+  const shipper = new Shipper(options)
+  const beforeExit = (): void => { shipper.close().catch(() => {}) }
+  const exit = (): void => { shipper.closeNow() }
+  process.once('beforeExit', beforeExit)
+  process.once('exit', exit)
+  const close = shipper.close.bind(shipper)
+  shipper.close = async () => {
+    process.off('beforeExit', beforeExit)
+    process.off('exit', exit)
+    await close()
+  }
+  return shipper
+}
+
+logstashTransport.createLogstashStream = createLogstashStream
+logstashTransport.COUNTERS_EVENT = COUNTERS_EVENT
+logstashTransport.default = logstashTransport
+
+// eslint-disable-next-line @typescript-eslint/no-namespace
+declare namespace logstashTransport {
+  export type { LogstashOptions, LogstashCounters, Shipper }
+}
+
+export = logstashTransport
