@@ -13,6 +13,8 @@ export interface Receiver {
   /** Stops listening; `crash` resets open connections instead of letting them finish. */
   stop: (crash?: boolean) => Promise<void>
   start: () => Promise<void>
+  /** Stops reading from open connections, as a receiver busy with back-pressure would; data piles up in the kernel. */
+  pause: () => void
 }
 
 export interface TlsFiles { key: string, cert: string, ca?: string, requestCert?: boolean }
@@ -62,6 +64,9 @@ export async function tcpReceiver (tlsFiles?: TlsFiles): Promise<Receiver> {
     async start () {
       server = make()
       await listen(server, receiver.port)
+    },
+    pause () {
+      for (const socket of sockets) socket.pause()
     }
   }
   return receiver
@@ -101,7 +106,8 @@ export async function httpReceiver (tlsFiles?: TlsFiles): Promise<Receiver & { u
     async start () {
       server = make()
       await listen(server, port)
-    }
+    },
+    pause () {}
   }
   return receiver
 }
