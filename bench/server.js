@@ -15,23 +15,35 @@ const requestInfo = require('../dist/index.js')
 
 const [configuration, sinkPort] = process.argv.slice(2)
 
+// Fastify's own request lines off; the plugin writes its one record per request through fastify.log.
+const withPlugin = (stream) => Fastify({
+  logger: { level: 'info', stream },
+  logController: new Fastify.LogController({ disableRequestLogging: true })
+}).register(requestInfo)
+
 /** Each configuration, given the transport stream its log lines go to (none for bare). */
 const CONFIGURATIONS = {
   bare: () => Fastify({ logger: false }),
   // Fastify's default request logging: 'incoming request' and 'request completed', two lines per request.
   'fastify-logging': (stream) => Fastify({ logger: { level: 'info', stream } }),
-  // Fastify's own request lines off; the plugin writes its one record per request through fastify.log.
-  plugin: (stream) => Fastify({
-    logger: { level: 'info', stream },
-    logController: new Fastify.LogController({ disableRequestLogging: true })
-  }).register(requestInfo)
+  plugin: withPlugin,
+  // The same records written to /dev/null by pino's own file transport: the baseline of shipping's cost.
+  'plugin-devnull': withPlugin
+}
+
+/** The transport each configuration's lines go through: the package's Logstash transport to the sink. */
+function transportOf (name, sinkPort) {
+  if (name === 'bare') return undefined
+  if (name === 'plugin-devnull') return pino.transport({ target: 'pino/file', options: { destination: '/dev/null' } })
+  return pino.transport({
+    target: path.join(__dirname, '..', 'dist', 'logstash.js'),
+    options: { mode: 'tcp', port: Number(sinkPort), countersInterval: 0 }
+  })
 }
 
 async function main () {
   if (!Object.hasOwn(CONFIGURATIONS, configuration)) throw new Error(`unknown configuration '${configuration}'`)
-  const stream = configuration === 'bare'
-    ? undefined
-    : pino.transport({ target: path.join(__dirname, 'tcp-transport.js'), options: { port: Number(sinkPort) } })
+  const stream = transportOf(configuration, sinkPort)
   if (stream !== undefined) await once(stream, 'ready')
 
   const app = CONFIGURATIONS[configuration](stream)

@@ -6,5 +6,5 @@ export default fastifyRequestInfo
 export { fastifyRequestInfo }
 export type {
   RequestInfo, RequestInfoOptions, RequestInfoCustom, RequestInfoApi, RequestInfoCounters, UserAgentInfo,
-  IpPrivacy, RecordLevel, FingerprintSource, FingerprintHeaderNames, FingerprintHeaderPreset
+  IpPrivacy, RecordLevel, TransportCounters, FingerprintSource, FingerprintHeaderNames, FingerprintHeaderPreset
 } from './index.js'

@@ -9,7 +9,8 @@ import { createUserAgentFingerprinter, type UserAgentInfo as UaInfo } from './fi
 import { createIpMasker } from './fingerprint/client-ip.js'
 import type { FingerprintHeaderNames as HeaderNames, FingerprintHeaderPreset as Preset } from './fingerprint/proxy-headers.js'
 import { createEcsRecord, createFlatRecord, type RecordSettings } from './ship/record.js'
-import { createRecordWriter } from './ship/writer.js'
+import { createRecordWriter, pinoStream } from './ship/writer.js'
+import { COUNTERS_EVENT, type LogstashCounters } from './ship/logstash/counters.js'
 import { createCounters, type RequestInfoCounters as Counters } from './counters.js'
 
 // Real clients send a few hundred distinct Accept values and header orders; more only evicts older entries.
@@ -131,7 +132,14 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   fastify.decorateRequest('requestInfo', null as unknown as Info)
   fastify.decorateRequest(kRecorded, false)
   fastify.decorateRequest(kStart, 0)
-  fastify.decorate('requestInfo', Object.freeze({ counters }))
+  // The Logstash transport reports its counters as an event on the logger's stream, once a second.
+  let transport: LogstashCounters | undefined
+  const stream = pinoStream(logger) as { on?: (event: string, listener: (counters: LogstashCounters) => void) => void } | undefined
+  if (typeof stream?.on === 'function') stream.on(COUNTERS_EVENT, (latest) => { transport = latest })
+  fastify.decorate('requestInfo', Object.freeze({
+    counters,
+    get transport () { return transport }
+  }))
 
   // Records still held reach the logger before it closes.
   fastify.addHook('onClose', function requestInfoOnClose (_instance, next) {
@@ -177,6 +185,7 @@ declare namespace fastifyRequestInfo {
   export type FingerprintHeaderNames = HeaderNames
   export type FingerprintHeaderPreset = Preset
   export type RequestInfoCounters = Counters
+  export type TransportCounters = LogstashCounters
   /**
    * The application's own requestInfo fields, written to the record under `custom`. Extend it:
    * `declare module 'fastify-request-info' { interface RequestInfoCustom { tenant?: string } }`
@@ -186,6 +195,11 @@ declare namespace fastifyRequestInfo {
   export interface RequestInfoApi {
     /** Running totals since the plugin registered. */
     readonly counters: Readonly<RequestInfoCounters>
+    /**
+     * The Logstash transport's counters as last reported (once a second), when the logger ships through
+     * `fastify-request-info/logstash` or `createLogstashStream()`; undefined otherwise.
+     */
+    readonly transport: Readonly<TransportCounters> | undefined
   }
   export const fastifyRequestInfo: FastifyRequestInfo
   export { fastifyRequestInfo as default }

@@ -4,6 +4,9 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import { once } from 'node:events'
 import pino from 'pino'
+import Fastify from 'fastify'
+import requestInfo = require('../lib/index')
+import logstash = require('../lib/logstash')
 import { Shipper } from '../lib/ship/logstash/shipper'
 import { resolveLogstashOptions } from '../lib/ship/logstash/options'
 import { tcpReceiver, httpReceiver } from './receivers'
@@ -211,4 +214,20 @@ test('options are checked at construction with messages naming the option', asyn
   t.throws(() => resolveLogstashOptions({ port: 1, idKey: 'a"b' }), /option idKey must be/)
   t.throws(() => resolveLogstashOptions({ port: 1, overflow: 'block' as 'drop-newest' }), /option overflow must be one of 'drop-newest', 'drop-oldest'/)
   t.equal(resolveLogstashOptions({ port: 1 }).overflow, 'drop-newest')
+})
+
+test('the plugin makes the transport counters reachable as fastify.requestInfo.transport', async (t) => {
+  const receiver = await httpReceiver()
+  t.teardown(() => receiver.stop())
+  const stream = logstash.createLogstashStream({ mode: 'http', url: receiver.url, batchDelay: 1, countersInterval: 0 })
+  const app = Fastify({ logger: { stream }, logController: new Fastify.LogController({ disableRequestLogging: true }) })
+  await app.register(requestInfo)
+  app.get('/', async () => 'ok')
+  t.equal(app.requestInfo.transport, undefined, 'nothing reported yet')
+  for (let i = 0; i < 20; i++) await app.inject('/')
+  await until(() => (app.requestInfo.transport?.delivered ?? 0) >= 20, 5000)
+  t.equal(receiver.records().filter((r) => r.msg === 'request completed').length, 20, 'the access records were shipped')
+  t.equal(app.requestInfo.transport?.dropped, 0)
+  await app.close()
+  await stream.close()
 })

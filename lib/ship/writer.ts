@@ -52,6 +52,12 @@ function pinoSymbols (logger: object): Map<string, symbol> | undefined {
   return needed.every((name) => symbols.has(name)) ? symbols : undefined
 }
 
+/** The stream a pino logger writes to, or undefined for another logger. */
+export function pinoStream (logger: object): unknown {
+  const symbol = pinoSymbols(logger)?.get('pino.stream')
+  return symbol === undefined ? undefined : (logger as Record<symbol, unknown>)[symbol]
+}
+
 /**
  * Whether a line built from pino's own level prefix, time, bindings and line end is what `logger[level]`
  * would write. Anything that transforms or observes the logged object (mixin, formatters.log, redaction,
