@@ -89,6 +89,12 @@ export interface LogstashOptions {
    * @default 4194304
    */
   replayBytes?: number
+  /**
+   * Largest record in bytes. A larger one would make Logstash close the connection (its
+   * `decode_size_limit_bytes`) on every attempt; it is replaced by a record saying so, with its first KB.
+   * @default 1048576
+   */
+  maxRecordBytes?: number
   /** Milliseconds the transport keeps delivering when it closes before it spools (or drops) the rest. @default 5000 */
   closeTimeout?: number
   /** Milliseconds between the transport's counters records; 0 sends none. @default 60000 */
@@ -211,6 +217,7 @@ export function resolveLogstashOptions (options: LogstashOptions | undefined): R
     fsync: oneOf(o, 'fsync', ['interval', 'always', 'never'] as const),
     fsyncInterval: whole(o, 'fsyncInterval', 1, 1000),
     replayBytes: whole(o, 'replayBytes', 0, 4 << 20),
+    maxRecordBytes: whole(o, 'maxRecordBytes', 2048, 1 << 20),
     closeTimeout: whole(o, 'closeTimeout', 0, 5000),
     countersInterval: whole(o, 'countersInterval', 0, 60_000),
     idKey

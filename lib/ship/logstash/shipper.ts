@@ -90,6 +90,11 @@ export class Shipper extends EventEmitter {
   /** One record, without its line end. */
   add (line: string): void {
     if (line.length === 0 || line === '\r') return
+    if (line.length > this.options.maxRecordBytes) {
+      this.lost(1)
+      line = `{"level":40,"time":${Date.now()},"event":{"kind":"event","dataset":"fastify_request_info.transport"},` +
+        `"transport":{"oversized_bytes":${line.length},"excerpt":${JSON.stringify(line.slice(0, 1024))}},"msg":"record too large"}`
+    }
     const id = `"${this.options.idKey}":"${this.idPrefix}-${(this.seq++).toString(36)}"`
     // Records are JSON objects; anything else is kept, as the message of a record of its own.
     const record = line.charCodeAt(0) === 123 /* { */
