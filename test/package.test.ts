@@ -19,8 +19,9 @@ rootTest.setTimeout(180_000)
 const root = resolve(__dirname, '..')
 const bin = (name: string): string => join(root, 'node_modules', '.bin', name)
 const CHROME_MAJOR = '131'
-const RUNTIME_DEPENDENCIES = ['fastify-plugin', 'ua-parser-js', 'xxhash-wasm', 'toad-cache']
-const BUILT = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts']
+const RUNTIME_DEPENDENCIES = ['fastify-plugin', 'ua-parser-js', 'xxhash-wasm', 'toad-cache', 'pino-abstract-transport']
+const BUILT = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
+  'dist/logstash.js', 'dist/logstash.mjs', 'dist/logstash.d.ts', 'dist/logstash.d.mts']
 
 interface Run { code: number, stdout: string, stderr: string }
 
@@ -189,6 +190,7 @@ test('an ES module TypeScript consumer: default and named import', async (t) => 
   checkOutput(t, out, dir, 'consumer-esm')
   t.match(String(out.resolved), /\/dist\/index\.mjs$/, 'import resolves to the ES module entry')
   t.equal(out.requireIsImport, true, 'import and require share one plugin instance')
+  t.equal(out.logstashEntry, true, "fastify-request-info/logstash imports as an ES module: the transport and createLogstashStream")
   t.equal(out.requestInfo.user, 42)
   t.equal(out.record.service?.name, 'consumer-esm')
   t.equal(out.record.user?.id, '42')
