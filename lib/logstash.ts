@@ -9,12 +9,21 @@ import type { LogstashOptions } from './ship/logstash/options.js'
 const UNPARSED = {}
 const keepLine = (): object => UNPARSED
 
+// pino's worker (thread-stream) waits 10 s for a transport to end, then stops it: the shipper must have
+// spooled what it holds by then.
+const MAX_WORKER_CLOSE_TIMEOUT = 8000
+
 /**
  * The pino transport: `transport: { target: 'fastify-request-info/logstash', options }`. It runs in pino's
  * worker thread and ships every line to Logstash over tcp or http; see LogstashOptions. Its counters reach the
  * application as a 'logstash-counters' event on the transport stream (thread-stream forwards EVENT messages).
  */
 function logstashTransport (options: LogstashOptions): ReturnType<typeof build> {
+  const closeTimeout = options?.closeTimeout
+  if (typeof closeTimeout === 'number' && closeTimeout > MAX_WORKER_CLOSE_TIMEOUT) {
+    throw new TypeError(`fastify-request-info/logstash: option closeTimeout must be at most ${MAX_WORKER_CLOSE_TIMEOUT} in a pino ` +
+      `transport, which pino gives 10 s to end before it stops the worker; got ${closeTimeout}`)
+  }
   const shipper = new Shipper(options)
   shipper.on(COUNTERS_EVENT, (counters: LogstashCounters) => {
     parentPort?.postMessage({ code: 'EVENT', name: COUNTERS_EVENT, args: [counters] })

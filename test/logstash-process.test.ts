@@ -146,3 +146,27 @@ test('the counters reach the application as events on the transport stream', asy
   stream.end()
   await closed
 })
+
+test('regression: an application shipping in its own thread ends by itself, its records delivered or spooled', async (t) => {
+  const receiver = await httpReceiver()
+  t.teardown(() => receiver.stop())
+  const up = await runFixture('in-process.js', { stream: { mode: 'http', url: receiver.url, countersInterval: 0 }, records: 20 })
+  t.equal(up.code, 0, 'sink up: the process ended by itself')
+  t.equal(receiver.records().filter((r) => r.msg === 'in-process').length, 20, 'sink up: the records were delivered')
+
+  const tcp = await tcpReceiver()
+  await tcp.stop()
+  const spoolDir = mkdtempSync(join(tmpdir(), 'fri-inproc-'))
+  t.teardown(() => rmSync(spoolDir, { recursive: true, force: true }))
+  const started = Date.now()
+  const down = await runFixture('in-process.js', { stream: { port: tcp.port, spoolDir, countersInterval: 0 }, records: 20 })
+  t.equal(down.code, 0, 'sink down: the process ended by itself')
+  t.ok(Date.now() - started < 5000, `sink down: without waiting out closeTimeout (${Date.now() - started} ms)`)
+  const spooled = readdirSync(spoolDir).map((f) => readFileSync(join(spoolDir, f), 'utf8')).join('').split('\n').filter(Boolean)
+  t.equal(spooled.length, 20, 'sink down: the records are in the spool')
+})
+
+test('a closeTimeout pino would cut short is refused when the transport starts', async (t) => {
+  const logstash = require(TRANSPORT)
+  t.throws(() => logstash({ port: 1, closeTimeout: 9000 }), /option closeTimeout must be at most 8000 in a pino transport/)
+})

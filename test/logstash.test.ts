@@ -248,3 +248,42 @@ test('a record larger than maxRecordBytes is replaced by one saying so, and coun
   t.equal(receiver.records()[2].transport.dropped, 1, 'the loss is reported')
   t.equal(shipper.read().dropped, 1)
 })
+
+test('regression: the replay window is sent in its first order, however many reconnects fail', async (t) => {
+  const receiver = await tcpReceiver()
+  t.teardown(() => receiver.stop())
+  const shipper = new Shipper({ port: receiver.port, backoffMin: 10, backoffMax: 30, countersInterval: 0 })
+  for (let i = 0; i < 5; i++) {
+    shipper.write(JSON.stringify({ i }) + '\n')
+    await until(() => receiver.lines.length === i + 1, 5000)
+  }
+  await receiver.stop(true)
+  shipper.write(JSON.stringify({ i: 5 }) + '\n') // meets the broken connection
+  await until(() => shipper.read().retried >= 10, 5000) // several failed attempts while the receiver is down
+  receiver.lines.length = 0
+  await receiver.start()
+  await until(() => receiver.lines.length >= 6, 5000)
+  await shipper.close()
+  t.same(receiver.records().map((r) => r.i), [0, 1, 2, 3, 4, 5], 'the window, then the new record, in order')
+})
+
+test('regression: one large batch does not empty the replay window', async (t) => {
+  const receiver = await tcpReceiver()
+  t.teardown(() => receiver.stop())
+  const shipper = new Shipper({ port: receiver.port, replayBytes: 4096, backoffMin: 10, backoffMax: 30, countersInterval: 0 })
+  // One batch of 6 KB (written in one turn), then small records one by one.
+  shipper.write(Array.from({ length: 60 }, (_, i) => JSON.stringify({ i, pad: 'q'.repeat(80) })).join('\n') + '\n')
+  await until(() => receiver.lines.length === 60, 5000)
+  for (let i = 60; i < 65; i++) {
+    shipper.write(JSON.stringify({ i }) + '\n')
+    await until(() => receiver.lines.length === i + 1, 5000)
+  }
+  await receiver.stop(true)
+  receiver.lines.length = 0
+  await receiver.start()
+  shipper.write(JSON.stringify({ i: 65 }) + '\n')
+  await until(() => receiver.records().some((r) => r.i === 65), 5000)
+  await shipper.close()
+  const order = receiver.records().map((r) => r.i)
+  t.same(order, Array.from({ length: 66 }, (_, i) => i), 'the large batch is still in the window, and all is sent again in order')
+})

@@ -95,7 +95,12 @@ export interface LogstashOptions {
    * @default 1048576
    */
   maxRecordBytes?: number
-  /** Milliseconds the transport keeps delivering when it closes before it spools (or drops) the rest. @default 5000 */
+  /**
+   * Milliseconds the transport keeps delivering when it closes before it spools (or drops) the rest; at most
+   * 8000 in a pino transport, which pino gives 10 s to end. With a spool and a failing sink it spools at once.
+   * pino ends its transport at process exit, with the main thread waiting: keep this short.
+   * @default 5000
+   */
   closeTimeout?: number
   /** Milliseconds between the transport's counters records; 0 sends none. @default 60000 */
   countersInterval?: number

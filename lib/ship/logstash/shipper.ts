@@ -14,11 +14,19 @@ export { COUNTERS_EVENT, type LogstashCounters }
 interface Outgoing extends Batch {
   fromSpool: boolean
   again: boolean
+  /** Order of first sending: batches to send again are kept in this order, whatever failed when. */
+  seq: number
+}
+
+function bySeq (a: Outgoing, b: Outgoing): number {
+  return a.seq - b.seq
 }
 
 function delay (ms: number, signal: { wake?: () => void }): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms)
+    // Waiting to retry must not keep a process alive that has nothing else to do.
+    timer.unref()
     signal.wake = () => { clearTimeout(timer); resolve() }
   })
 }
@@ -42,6 +50,7 @@ export class Shipper extends EventEmitter {
   private partial = ''
   private readonly idPrefix = randomBytes(8).toString('hex')
   private seq = 0
+  private batchSeq = 0
   private readonly counters: LogstashCounters = { delivered: 0, retried: 0, dropped: 0, queuedBytes: 0, spooledBytes: 0, reconnects: 0 }
   private unreported = { dropped: 0, since: 0, until: 0 }
   private pumping = false
@@ -128,7 +137,8 @@ export class Shipper extends EventEmitter {
     if (this.partial !== '') this.add(this.partial)
     this.partial = ''
     const deadline = Date.now() + this.options.closeTimeout
-    while (this.holding() && Date.now() < deadline) {
+    // While the sink is failing, a spool takes the records at once: waiting would only delay the exit.
+    while (this.holding() && Date.now() < deadline && !(this.spool !== undefined && this.failures > 0)) {
       this.sleeping.wake?.()
       this.schedule()
       await new Promise((resolve) => setTimeout(resolve, 10))
@@ -155,13 +165,12 @@ export class Shipper extends EventEmitter {
   }
 
   private keepRest (): void {
-    // Older than anything spooled: the replay window, then a batch in flight that came from memory.
-    let older = this.replay.map((batch) => batch.text).join('')
-    let olderCount = this.replay.reduce((sum, batch) => sum + batch.count, 0)
-    if (this.inFlight !== undefined && !this.inFlight.fromSpool) {
-      older += this.inFlight.text
-      olderCount += this.inFlight.count
-    }
+    // Older than anything spooled: batches to send again and one in flight, in the order they were first
+    // sent. Those that came from the spool are still in it.
+    const pending = this.inFlight === undefined ? this.replay : [...this.replay, this.inFlight]
+    const fromMemory = pending.filter((batch) => !batch.fromSpool).sort(bySeq)
+    const older = fromMemory.map((batch) => batch.text).join('')
+    const olderCount = fromMemory.reduce((sum, batch) => sum + batch.count, 0)
     this.replay = []
     this.inFlight = undefined
     this.done = true
@@ -198,7 +207,7 @@ export class Shipper extends EventEmitter {
       return
     }
     const id = `"${this.options.idKey}":"${this.idPrefix}-${(this.seq++).toString(36)}"`
-    this.replay.unshift({ text: `{${id},${line.slice(1)}\n`, count: 1, fromSpool: false, again: false })
+    this.replay.unshift({ text: `{${id},${line.slice(1)}\n`, count: 1, fromSpool: false, again: false, seq: -1 })
   }
 
   private enqueue (record: string): void {
@@ -245,7 +254,7 @@ export class Shipper extends EventEmitter {
   private connectionBroken (): void {
     // What was written lately may have died in the kernel buffers of either end: it is sent again first.
     for (const batch of this.recent) this.counters.retried += batch.count
-    this.replay = [...this.replay, ...this.recent]
+    this.replay = [...this.replay, ...this.recent].sort(bySeq)
     this.recent = []
     this.recentBytes = 0
     this.schedule()
@@ -269,17 +278,23 @@ export class Shipper extends EventEmitter {
     const replayed = this.replay.shift()
     if (replayed !== undefined) return replayed
     const spooled = this.spool?.take(this.options.batchBytes)
-    if (spooled !== undefined) return { ...spooled, fromSpool: true, again: false }
+    if (spooled !== undefined) return { ...spooled, fromSpool: true, again: false, seq: this.batchSeq++ }
     // A spool still delivering its last batch keeps memory records behind it, in order.
     if (this.spool !== undefined && !this.spool.empty) return undefined
     const queued = this.queue.take(this.options.batchBytes)
-    return queued === undefined ? undefined : { ...queued, fromSpool: false, again: false }
+    return queued === undefined ? undefined : { ...queued, fromSpool: false, again: false, seq: this.batchSeq++ }
   }
 
   private async pump (): Promise<void> {
     this.pumping = true
     try {
       while (!this.done) {
+        // A connection that broke while a batch waited to be retried puts batches sent before it in the replay
+        // window: they all go out again in the order they were first sent.
+        if (this.inFlight !== undefined && this.replay.length > 0 && (this.replay[0] as Outgoing).seq < this.inFlight.seq) {
+          this.replay = [...this.replay, this.inFlight].sort(bySeq)
+          this.inFlight = undefined
+        }
         const batch = this.inFlight ?? this.next()
         if (batch === undefined) break
         this.inFlight = batch
@@ -288,11 +303,6 @@ export class Shipper extends EventEmitter {
         } catch {
           if (this.done) break
           this.counters.retried += batch.count
-          // After a broken connection the replay window is older than this batch and goes first.
-          if (this.replay.length > 0) {
-            this.replay.push(batch)
-            this.inFlight = undefined
-          }
           const o = this.options
           // Full jitter: a fleet of services that lost Logstash together does not come back together.
           const ceiling = Math.min(o.backoffMax, o.backoffMin * 2 ** Math.min(this.failures++, 30))
@@ -319,9 +329,12 @@ export class Shipper extends EventEmitter {
   private remember (batch: Outgoing): void {
     const limit = this.options.replayBytes
     if (limit === 0) return
-    this.recent.push({ text: batch.text, count: batch.count, fromSpool: false, again: true })
+    this.recent.push({ text: batch.text, count: batch.count, fromSpool: false, again: true, seq: batch.seq })
     this.recentBytes += batch.text.length
-    while (this.recentBytes > limit && this.recent.length > 1) this.recentBytes -= (this.recent.shift() as Outgoing).text.length
+    // The oldest batch goes only when the rest still fill the window, so a large batch never empties it.
+    while (this.recent.length > 1 && this.recentBytes - (this.recent[0] as Outgoing).text.length >= limit) {
+      this.recentBytes -= (this.recent.shift() as Outgoing).text.length
+    }
   }
 }
 

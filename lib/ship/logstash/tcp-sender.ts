@@ -63,6 +63,8 @@ export class TcpSender implements Sender {
         socket.off('error', failed)
         socket.setNoDelay(true)
         if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive)
+        // An open connection to Logstash must not keep a process alive that has nothing else to do.
+        socket.unref()
         this.watch(socket)
         this.socket = socket
         this.connecting = undefined
