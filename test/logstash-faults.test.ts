@@ -1,4 +1,4 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import * as path from 'node:path'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -12,7 +12,7 @@ import { until } from './helper'
 const TRANSPORT = path.join(__dirname, '..', 'dist', 'logstash.js')
 const N = 50_000
 
-function tmpDir (t: Tap.Test): string {
+function tmpDir (t: Test): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-faults-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   return dir
@@ -35,7 +35,7 @@ function tally (receiver: Receiver): { missing: number, duplicates: number } {
  * stops reading 500 ms before and resets its connections), stays down 5 s and comes back. Resolves once the
  * transport has ended.
  */
-async function outage (t: Tap.Test, receiver: Receiver, options: Record<string, unknown>, crash: boolean): Promise<void> {
+async function outage (t: Test, receiver: Receiver, options: Record<string, unknown>, crash: boolean): Promise<void> {
   const transport = pino.transport({ target: TRANSPORT, options: { backoffMin: 50, backoffMax: 500, countersInterval: 0, ...options } })
   let counters = { delivered: 0, queuedBytes: 1 }
   transport.on('logstash-counters', (c: typeof counters) => { counters = c })
@@ -106,15 +106,20 @@ function certificates (dir: string): Record<'ca' | 'serverKey' | 'serverCert' | 
   return { ca: read('ca.pem'), serverKey: read('server.key'), serverCert: read('server.pem'), clientKey: read('client.key'), clientCert: read('client.pem') }
 }
 
-test('TLS with a private CA, and mutual TLS', async (t) => {
-  let certs: ReturnType<typeof certificates>
-  const dir = tmpDir(t)
-  try {
-    certs = certificates(dir)
-  } catch (err) {
-    t.skip(`openssl could not make test certificates: ${(err as Error).message}`)
-    return
-  }
+const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-certs-'))
+let certs: ReturnType<typeof certificates> | undefined
+let certError = ''
+try {
+  certs = certificates(certDir)
+} catch (err) {
+  certError = `openssl could not make test certificates: ${(err as Error).message}`
+  fs.rmSync(certDir, { recursive: true, force: true })
+}
+
+test('TLS with a private CA, and mutual TLS', { skip: certs === undefined ? certError : false }, async (t) => {
+  t.teardown(() => fs.rmSync(certDir, { recursive: true, force: true }))
+  const dir = certDir
+  if (certs === undefined) return
   const send = async (shipper: Shipper, receiver: Receiver, count: number): Promise<void> => {
     for (let i = 0; i < count; i++) shipper.write(JSON.stringify({ i }) + '\n')
     await until(() => receiver.lines.length >= count, 5000)

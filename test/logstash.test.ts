@@ -1,4 +1,4 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import * as path from 'node:path'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -14,7 +14,7 @@ import { until } from './helper'
 
 const TRANSPORT = path.join(__dirname, '..', 'dist', 'logstash.js')
 
-function tmpDir (t: Tap.Test): string {
+function tmpDir (t: Test): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-spool-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   return dir
@@ -119,7 +119,7 @@ for (const overflow of ['drop-newest', 'drop-oldest'] as const) {
       ? Array.from({ length: 200 - dropped }, (_, k) => k + 1)
       : Array.from({ length: 200 - dropped }, (_, k) => k + 1 + dropped)
     t.same(kept.slice(1), expected, overflow === 'drop-newest' ? 'the oldest are kept' : 'the newest are kept')
-    const loss = records.find((r) => r.msg === 'records dropped')
+    const loss = records.find((r) => r.msg === 'records dropped') ?? {}
     t.equal(loss.level, 40)
     t.equal(loss.transport.dropped, dropped, 'the loss record counts every dropped record')
     t.equal(loss.transport.policy, overflow)
@@ -183,7 +183,7 @@ test('periodic counters record', async (t) => {
   shipper.write('{"a":1}\n')
   await until(() => receiver.lines.some((l) => l.includes('transport counters')), 5000)
   await shipper.close()
-  const record = receiver.records().find((r) => r.msg === 'transport counters')
+  const record = receiver.records().find((r) => r.msg === 'transport counters') ?? {}
   t.same(Object.keys(record.transport), ['delivered', 'retried', 'dropped', 'queued_bytes', 'spooled_bytes', 'reconnects'])
   t.equal(record.event.kind, 'metric')
 })
