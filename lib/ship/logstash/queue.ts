@@ -41,13 +41,17 @@ export class RecordQueue {
 
   /** Removes the oldest records, at least one and no more than `maxBytes` beyond the first. */
   take (maxBytes: number): Batch | undefined {
-    let text = this.shift()
-    if (text === undefined) return undefined
-    let count = 1
-    while (this.head < this.lines.length && text.length + (this.lines[this.head] as string).length <= maxBytes) {
-      text += this.shift() as string
-      count++
+    const first = this.shift()
+    if (first === undefined) return undefined
+    const parts = [first]
+    let length = first.length
+    while (this.head < this.lines.length && length + (this.lines[this.head] as string).length <= maxBytes) {
+      const line = this.shift() as string
+      parts.push(line)
+      length += line.length
     }
-    return { text, count }
+    // join() copies the records into one flat string; appending them one by one would build a rope of
+    // thousands of pieces that the socket must walk when it encodes the batch (measured: twice the cost).
+    return { text: parts.join(''), count: parts.length }
   }
 }
