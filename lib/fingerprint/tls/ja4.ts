@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import type { ClientHello } from './client-hello.js'
 import { isGrease } from './grease.js'
 
@@ -26,8 +26,13 @@ function hex4 (value: number): string {
   return value.toString(16).padStart(4, '0')
 }
 
+// crypto.hash() (Node 20.12 on) hashes in one call, without a Hash object: a fingerprint takes four.
+const sha256Hex: (text: string) => string = typeof (crypto as { hash?: unknown }).hash === 'function'
+  ? (text) => (crypto as unknown as { hash: (algorithm: string, data: string) => string }).hash('sha256', text)
+  : (text) => crypto.createHash('sha256').update(text).digest('hex')
+
 function hash12 (text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12)
+  return sha256Hex(text).slice(0, 12)
 }
 
 function twoDigits (count: number): string {
@@ -60,23 +65,42 @@ function versionOf (hello: ClientHello): string {
   return VERSIONS[version] ?? '00'
 }
 
-/** JA4 of a ClientHello, exact to FoxIO's JA4.md. */
-export function calculateJa4 (hello: ClientHello, protocol: Ja4Protocol = 't'): Ja4 {
+/** The parts every JA4 form is made of. */
+function partsOf (hello: ClientHello, protocol: Ja4Protocol): { a: string, ciphers: string[], extensions: string[], signatures: string } {
   const ciphers = hello.ciphers.filter((v) => !isGrease(v)).map(hex4)
   const extensions = hello.extensions.filter((v) => !isGrease(v)).map(hex4)
   const a = protocol + versionOf(hello) + (hello.extensions.includes(0x0000) ? 'd' : 'i') +
     twoDigits(ciphers.length) + twoDigits(extensions.length) + alpnChars(hello.alpn)
-  const signatures = hello.signatureAlgorithms.filter((v) => !isGrease(v)).map(hex4).join(',')
-  const withSignatures = (list: string): string => signatures === '' ? list : `${list}_${signatures}`
+  return { a, ciphers, extensions, signatures: hello.signatureAlgorithms.filter((v) => !isGrease(v)).map(hex4).join(',') }
+}
 
-  const sortedCiphers = [...ciphers].sort().join(',')
-  const sortedExtensions = extensions.filter((e) => e !== '0000' && e !== '0010').sort()
-  const c = withSignatures(sortedExtensions.join(','))
+function withSignatures (list: string, signatures: string): string {
+  return signatures === '' ? list : `${list}_${signatures}`
+}
+
+/** The sorted lists of `ja4` and `ja4_r`: all ciphers; the extensions without SNI (0000) and ALPN (0010). */
+function sortedLists (ciphers: string[], extensions: string[]): { ciphers: string, extensions: string[] } {
+  return { ciphers: [...ciphers].sort().join(','), extensions: extensions.filter((e) => e !== '0000' && e !== '0010').sort() }
+}
+
+/** JA4 of a ClientHello, exact to FoxIO's JA4.md: the fingerprint a connection is known by. */
+export function calculateJa4 (hello: ClientHello, protocol: Ja4Protocol = 't'): string {
+  const { a, ciphers, extensions, signatures } = partsOf(hello, protocol)
+  const sorted = sortedLists(ciphers, extensions)
+  return `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(sorted.ciphers)}_` +
+    (sorted.extensions.length === 0 ? EMPTY_HASH : hash12(withSignatures(sorted.extensions.join(','), signatures)))
+}
+
+/** All four JA4 forms; the raw and original-order ones explain a fingerprint, and cost two more hashes. */
+export function calculateJa4Forms (hello: ClientHello, protocol: Ja4Protocol = 't'): Ja4 {
+  const { a, ciphers, extensions, signatures } = partsOf(hello, protocol)
+  const sorted = sortedLists(ciphers, extensions)
+  const c = withSignatures(sorted.extensions.join(','), signatures)
   const originalCiphers = ciphers.join(',')
-  const originalExtensions = withSignatures(extensions.join(','))
+  const originalExtensions = withSignatures(extensions.join(','), signatures)
   return {
-    ja4: `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(sortedCiphers)}_${sortedExtensions.length === 0 ? EMPTY_HASH : hash12(c)}`,
-    ja4_r: `${a}_${sortedCiphers}_${c}`,
+    ja4: `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(sorted.ciphers)}_${sorted.extensions.length === 0 ? EMPTY_HASH : hash12(c)}`,
+    ja4_r: `${a}_${sorted.ciphers}_${c}`,
     ja4_o: `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(originalCiphers)}_${extensions.length === 0 ? EMPTY_HASH : hash12(originalExtensions)}`,
     ja4_ro: `${a}_${originalCiphers}_${originalExtensions}`
   }
