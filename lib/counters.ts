@@ -12,10 +12,12 @@ export interface RequestInfoCounters {
   untrustedFingerprintHeaders: number
   /** Fingerprint headers from a trusted proxy ignored because their value is malformed. */
   invalidFingerprintHeaders: number
+  /** TLS connections closed before TLS saw them: no whole ClientHello in time, over the size cap, or malformed. */
+  tlsConnectionsRefused: number
   /** Failures inside the plugin (each logged once); the request went on. */
   errors: number
 }
 
 export function createCounters (): RequestInfoCounters {
-  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 }
+  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, errors: 0 }
 }

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks'
+import { Server as TlsServer } from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { resolveOptions, type RequestInfoOptions as Options, type IpPrivacy as Privacy, type RecordLevel as Level } from './options.js'
@@ -7,6 +8,7 @@ import { createCachedHash64, loadHash64 } from './fingerprint/hash.js'
 import { createHeaderOrder } from './fingerprint/header-order.js'
 import { createUserAgentFingerprinter, type UserAgentInfo as UaInfo } from './fingerprint/user-agent.js'
 import { createIpMasker } from './fingerprint/client-ip.js'
+import { captureClientHellos } from './fingerprint/tls/capture.js'
 import type { FingerprintHeaderNames as HeaderNames, FingerprintHeaderPreset as Preset } from './fingerprint/proxy-headers.js'
 import { createEcsRecord, createFlatRecord, type RecordSettings } from './ship/record.js'
 import { createRecordWriter, pinoStream } from './ship/writer.js'
@@ -42,6 +44,9 @@ function fastifyRequestInfo (fastify: FastifyInstance, options: Options, done: (
   }, done)
 }
 
+// Servers whose connections are captured already: a second registration must not capture twice.
+const capturing = new WeakSet<object>()
+
 function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveOptions>, hash64: (s: string) => string): void {
   const logger: FastifyBaseLogger = settings.logger ?? fastify.log
   if (settings.logger === undefined && fastify.log.level === undefined) {
@@ -50,6 +55,16 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   }
   const counters = createCounters()
   const fingerprintHeaders = settings.fingerprintHeaders
+  const tlsCapture = settings.tlsCapture !== false && fastify.server instanceof TlsServer
+  if (tlsCapture && !capturing.has(fastify.server)) {
+    capturing.add(fastify.server)
+    captureClientHellos(fastify.server as unknown as TlsServer, settings.tlsCapture as { timeout: number, maxBytes: number }, {
+      refused (reason) {
+        counters.tlsConnectionsRefused++
+        logger.debug({ reason }, 'fastify-request-info: TLS connection closed before its ClientHello was complete')
+      }
+    })
+  }
   const context: RequestInfoContext = {
     serviceName: settings.serviceName,
     publicPrefix: settings.publicPrefix,
@@ -57,6 +72,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     hash64: createCachedHash64(hash64, HEADER_HASH_CACHE_SIZE),
     headerOrder: createHeaderOrder([...fingerprintHeaders.ja3, ...fingerprintHeaders.ja4, ...fingerprintHeaders.h2]),
     fingerprintUserAgent: createUserAgentFingerprinter(settings.userAgentCacheSize, hash64),
+    tlsCapture,
     onIgnoredFingerprint (reason, count) {
       if (reason === 'untrusted') counters.untrustedFingerprintHeaders += count
       else counters.invalidFingerprintHeaders += count

@@ -77,6 +77,14 @@ export interface RequestInfoOptions {
    * @default 1000
    */
   userAgentCacheSize?: number
+  /**
+   * JA3 and JA4 from the ClientHello of each connection, when Fastify itself terminates TLS (`https`):
+   * the first bytes of every new connection are read before TLS and put back. `timeout` (ms) closes a
+   * connection that has not sent its whole ClientHello by then; `maxBytes` caps the ClientHello. A trusted
+   * proxy's fingerprint headers take precedence. `false` turns the capture off.
+   * @default { timeout: 10000, maxBytes: 16384 } on a TLS server, off otherwise
+   */
+  tlsCapture?: boolean | { timeout?: number, maxBytes?: number }
 }
 
 /** Options after validation, with every default applied. */
@@ -93,6 +101,7 @@ export interface ResolvedOptions {
   logQuery: boolean
   maxValueLength: number
   userAgentCacheSize: number
+  tlsCapture: { timeout: number, maxBytes: number } | false
 }
 
 interface NormalisedHeaderNames { ja3: string[], ja4: string[], h2: string[] }
@@ -101,7 +110,7 @@ const LEVELS: readonly RecordLevel[] = ['fatal', 'error', 'warn', 'info', 'debug
 const IP_MODES: readonly IpPrivacy[] = ['full', 'truncate', 'hmac', 'none']
 const SHAPES = ['ecs', 'flat'] as const
 const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'recordLevel', 'skip',
-  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize'])
+  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture'])
 
 function fail (message: string): never {
   throw new TypeError(`fastify-request-info: ${message}`)
@@ -165,6 +174,19 @@ function fingerprintHeaders (value: RequestInfoOptions['fingerprintHeaders']): R
   return merged
 }
 
+function tlsCapture (value: unknown): ResolvedOptions['tlsCapture'] {
+  if (value === false) return false
+  if (value === undefined || value === true) return { timeout: 10_000, maxBytes: 16_384 }
+  if (typeof value !== 'object' || value === null || Object.keys(value).some((key) => key !== 'timeout' && key !== 'maxBytes')) {
+    fail(`option tlsCapture must be a boolean or { timeout, maxBytes }; got ${show(value)}`)
+  }
+  const v = value as { timeout?: unknown, maxBytes?: unknown }
+  return {
+    timeout: integer('tlsCapture.timeout', v.timeout, 100, 600_000, 10_000),
+    maxBytes: integer('tlsCapture.maxBytes', v.maxBytes, 512, 1_048_576, 16_384)
+  }
+}
+
 /** Validates the plugin options and applies the defaults; throws a TypeError naming the option at fault. */
 export function resolveOptions (options: RequestInfoOptions | undefined): ResolvedOptions {
   const o = (options ?? {}) as Record<string, unknown>
@@ -213,6 +235,7 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
     ipHmacKey,
     logQuery: (o.logQuery as boolean | undefined) ?? false,
     maxValueLength: integer('maxValueLength', o.maxValueLength, 64, 1_048_576, 2048),
-    userAgentCacheSize: integer('userAgentCacheSize', o.userAgentCacheSize, 0, 1_000_000, 1000)
+    userAgentCacheSize: integer('userAgentCacheSize', o.userAgentCacheSize, 0, 1_000_000, 1000),
+    tlsCapture: tlsCapture(o.tlsCapture)
   }
 }

@@ -5,6 +5,7 @@ import type { HeaderOrder } from './fingerprint/header-order.js'
 import type { Hash64 } from './fingerprint/hash.js'
 import { clientAddresses } from './fingerprint/client-ip.js'
 import { hasFingerprintHeader, readFingerprintHeaders } from './fingerprint/proxy-headers.js'
+import { tlsFingerprintOf } from './fingerprint/tls/capture.js'
 
 /** Where the TLS / HTTP/2 fingerprints of a request came from. */
 export type FingerprintSource = 'header' | 'socket'
@@ -80,6 +81,8 @@ export interface RequestInfoContext {
   hash64: Hash64
   headerOrder: HeaderOrder
   fingerprintUserAgent: FingerprintUserAgent
+  /** Whether ClientHellos are captured on this server's TLS connections. */
+  tlsCapture: boolean
   /** Called for each fingerprint header that was ignored: sent by an untrusted peer, or malformed. */
   onIgnoredFingerprint: (reason: 'untrusted' | 'invalid', count: number) => void
 }
@@ -136,16 +139,23 @@ export function fillRequestInfo (target: RequestInfo, request: FastifyRequest, c
   info.ip = addresses.ip
   info.realIp = addresses.realIp
   info.ips = addresses.ips
-  if (!wantsHeaders) return
-  if (!addresses.peerTrusted) {
-    context.onIgnoredFingerprint('untrusted', 1)
-    return
+  if (wantsHeaders && !addresses.peerTrusted) context.onIgnoredFingerprint('untrusted', 1)
+  else if (wantsHeaders) {
+    const fingerprints = readFingerprintHeaders(headers, names)
+    if (fingerprints.invalid > 0) context.onIgnoredFingerprint('invalid', fingerprints.invalid)
+    info.ssl = fingerprints.ssl
+    info.sslh = fingerprints.sslh
+    info.ja4 = fingerprints.ja4
+    info.h2 = fingerprints.h2
+    if (info.sslh !== undefined || info.ja4 !== undefined || info.h2 !== undefined) info.fingerprintSource = 'header'
   }
-  const fingerprints = readFingerprintHeaders(headers, names)
-  if (fingerprints.invalid > 0) context.onIgnoredFingerprint('invalid', fingerprints.invalid)
-  info.ssl = fingerprints.ssl
-  info.sslh = fingerprints.sslh
-  info.ja4 = fingerprints.ja4
-  info.h2 = fingerprints.h2
-  if (info.sslh !== undefined || info.ja4 !== undefined || info.h2 !== undefined) info.fingerprintSource = 'header'
+  if (info.fingerprintSource === undefined && context.tlsCapture) {
+    const tls = tlsFingerprintOf(request.raw.socket)
+    if (tls !== undefined) {
+      info.ssl = tls.ssl
+      info.sslh = tls.sslh
+      info.ja4 = tls.ja4
+      info.fingerprintSource = 'socket'
+    }
+  }
 }
