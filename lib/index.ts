@@ -55,10 +55,12 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   }
   const counters = createCounters()
   const fingerprintHeaders = settings.fingerprintHeaders
-  const tlsCapture = settings.tlsCapture !== false && fastify.server instanceof TlsServer
-  if (tlsCapture && !capturing.has(fastify.server)) {
-    capturing.add(fastify.server)
-    captureClientHellos(fastify.server as unknown as TlsServer, settings.tlsCapture as { timeout: number, maxBytes: number }, {
+  const server: unknown = fastify.server
+  const capture = settings.tlsCapture
+  const tlsCapture = capture !== false && server instanceof TlsServer
+  if (tlsCapture && !capturing.has(server)) {
+    capturing.add(server)
+    captureClientHellos(server, capture, {
       refused (reason) {
         counters.tlsConnectionsRefused++
         logger.debug({ reason }, 'fastify-request-info: TLS connection closed before its ClientHello was complete')

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { connect } from 'node:net'
 import pino from 'pino'
@@ -65,4 +68,11 @@ export async function until (predicate: () => boolean, ms = 2000): Promise<void>
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
+}
+
+/** A new empty directory under the system's temporary directory, removed when test `t` ends. */
+export function tmpDir (t: { teardown: (fn: () => void) => void }, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }

@@ -7,16 +7,11 @@ import { execFileSync } from 'node:child_process'
 import pino from 'pino'
 import { Shipper } from '../lib/ship/logstash/shipper'
 import { tcpReceiver, httpReceiver, type Receiver } from './receivers'
-import { until } from './helper'
+import { until, tmpDir } from './helper'
 
 const TRANSPORT = path.join(__dirname, '..', 'dist', 'logstash.js')
 const N = 50_000
 
-function tmpDir (t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-faults-'))
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
 
 /** How many of the records 0..N-1 (field `i`) arrived, are missing, and arrived more than once. */
 function tally (receiver: Receiver): { missing: number, duplicates: number } {
@@ -72,7 +67,7 @@ async function outage (t: Test, receiver: Receiver, options: Record<string, unkn
 
 test('fault injection, http with a spool: every record id is delivered at least once', async (t) => {
   const receiver = await httpReceiver()
-  await outage(t, receiver, { mode: 'http', url: receiver.url, spoolDir: tmpDir(t), queueBytes: 1 << 20 }, false)
+  await outage(t, receiver, { mode: 'http', url: receiver.url, spoolDir: tmpDir(t, 'fri-faults-'), queueBytes: 1 << 20 }, false)
   const { missing, duplicates } = tally(receiver)
   t.comment(`http + spool: ${N} records, receiver down 5 s: ${missing} missing, ${duplicates} duplicates`)
   t.equal(missing, 0, 'no record id is missing')
@@ -82,7 +77,7 @@ test('fault injection, tcp: what a crashed receiver loses, with and without the 
   const results: Record<string, { missing: number, duplicates: number }> = {}
   for (const replayBytes of [0, 4 << 20]) {
     const receiver = await tcpReceiver()
-    await outage(t, receiver, { port: receiver.port, replayBytes, spoolDir: tmpDir(t) }, true)
+    await outage(t, receiver, { port: receiver.port, replayBytes, spoolDir: tmpDir(t, 'fri-faults-') }, true)
     results[replayBytes] = tally(receiver)
     t.comment(`tcp, replayBytes ${replayBytes}: ${N} records, receiver reset and down 5 s: ` +
       `${results[replayBytes]?.missing} missing, ${results[replayBytes]?.duplicates} duplicates`)

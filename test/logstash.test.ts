@@ -1,7 +1,6 @@
-import { test, type Test } from 'tap'
+import { test } from 'tap'
 import * as path from 'node:path'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import { once } from 'node:events'
 import pino from 'pino'
 import Fastify from 'fastify'
@@ -10,20 +9,11 @@ import logstash = require('../lib/logstash')
 import { Shipper } from '../lib/ship/logstash/shipper'
 import { resolveLogstashOptions } from '../lib/ship/logstash/options'
 import { tcpReceiver, httpReceiver } from './receivers'
-import { until } from './helper'
+import { until, tmpDir } from './helper'
 
 const TRANSPORT = path.join(__dirname, '..', 'dist', 'logstash.js')
 
-function tmpDir (t: Test): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-spool-'))
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
 
-/** The sequence number at the end of a record id (`<prefix>-<base 36>`). */
-function seqOf (record: Record<string, any>): number {
-  return parseInt(String(record.record_id).split('-')[1] as string, 36)
-}
 
 test('tcp: records arrive complete and in order through the pino transport', async (t) => {
   const receiver = await tcpReceiver()
@@ -130,7 +120,7 @@ for (const overflow of ['drop-newest', 'drop-oldest'] as const) {
 test('spool: records beyond the memory queue wait on disk and are delivered in order', async (t) => {
   const receiver = await tcpReceiver()
   await receiver.stop()
-  const dir = tmpDir(t)
+  const dir = tmpDir(t, 'fri-spool-')
   const shipper = new Shipper({ port: receiver.port, queueBytes: 8192, spoolDir: dir, segmentBytes: 16 * 1024, backoffMin: 20, backoffMax: 100, countersInterval: 0 })
   for (let i = 0; i < 5000; i++) shipper.write(JSON.stringify({ i, pad: 'y'.repeat(40) }) + '\n')
   const c = shipper.read()
@@ -148,7 +138,7 @@ test('spool: records beyond the memory queue wait on disk and are delivered in o
 test('spool: close while the sink is down writes what is held; a new transport replays it first', async (t) => {
   const receiver = await httpReceiver()
   await receiver.stop()
-  const dir = tmpDir(t)
+  const dir = tmpDir(t, 'fri-spool-')
   const first = new Shipper({ mode: 'http', url: receiver.url, spoolDir: dir, closeTimeout: 200, backoffMin: 10, countersInterval: 0 })
   for (let i = 0; i < 300; i++) first.write(JSON.stringify({ i }) + '\n')
   await first.close()
@@ -167,7 +157,7 @@ test('spool: close while the sink is down writes what is held; a new transport r
 test('spool full: drop-oldest gives up the oldest segment and counts its records', async (t) => {
   const receiver = await httpReceiver()
   await receiver.stop()
-  const dir = tmpDir(t)
+  const dir = tmpDir(t, 'fri-spool-')
   const shipper = new Shipper({ mode: 'http', url: receiver.url, spoolDir: dir, queueBytes: 2048, spoolBytes: 8192, segmentBytes: 2048, overflow: 'drop-oldest', backoffMin: 10, countersInterval: 0, closeTimeout: 100 })
   for (let i = 0; i < 1000; i++) shipper.write(JSON.stringify({ i, pad: 'z'.repeat(30) }) + '\n')
   const c = shipper.read()

@@ -83,24 +83,29 @@ function sortedLists (ciphers: string[], extensions: string[]): { ciphers: strin
   return { ciphers: [...ciphers].sort().join(','), extensions: extensions.filter((e) => e !== '0000' && e !== '0010').sort() }
 }
 
+/** `ja4` and the unhashed lists it is made of (`ja4_r` is `a_b_c` of those lists). */
+function sortedForm (hello: ClientHello, protocol: Ja4Protocol): { a: string, b: string, c: string, ja4: string, parts: ReturnType<typeof partsOf> } {
+  const parts = partsOf(hello, protocol)
+  const { a, ciphers, extensions, signatures } = parts
+  const sorted = sortedLists(ciphers, extensions)
+  const c = withSignatures(sorted.extensions.join(','), signatures)
+  const ja4 = `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(sorted.ciphers)}_${sorted.extensions.length === 0 ? EMPTY_HASH : hash12(c)}`
+  return { a, b: sorted.ciphers, c, ja4, parts }
+}
+
 /** JA4 of a ClientHello, exact to FoxIO's JA4.md: the fingerprint a connection is known by. */
 export function calculateJa4 (hello: ClientHello, protocol: Ja4Protocol = 't'): string {
-  const { a, ciphers, extensions, signatures } = partsOf(hello, protocol)
-  const sorted = sortedLists(ciphers, extensions)
-  return `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(sorted.ciphers)}_` +
-    (sorted.extensions.length === 0 ? EMPTY_HASH : hash12(withSignatures(sorted.extensions.join(','), signatures)))
+  return sortedForm(hello, protocol).ja4
 }
 
 /** All four JA4 forms; the raw and original-order ones explain a fingerprint, and cost two more hashes. */
 export function calculateJa4Forms (hello: ClientHello, protocol: Ja4Protocol = 't'): Ja4 {
-  const { a, ciphers, extensions, signatures } = partsOf(hello, protocol)
-  const sorted = sortedLists(ciphers, extensions)
-  const c = withSignatures(sorted.extensions.join(','), signatures)
+  const { a, b, c, ja4, parts: { ciphers, extensions, signatures } } = sortedForm(hello, protocol)
   const originalCiphers = ciphers.join(',')
   const originalExtensions = withSignatures(extensions.join(','), signatures)
   return {
-    ja4: `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(sorted.ciphers)}_${sorted.extensions.length === 0 ? EMPTY_HASH : hash12(c)}`,
-    ja4_r: `${a}_${sorted.ciphers}_${c}`,
+    ja4,
+    ja4_r: `${a}_${b}_${c}`,
     ja4_o: `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(originalCiphers)}_${extensions.length === 0 ? EMPTY_HASH : hash12(originalExtensions)}`,
     ja4_ro: `${a}_${originalCiphers}_${originalExtensions}`
   }

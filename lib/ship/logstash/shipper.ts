@@ -70,7 +70,7 @@ export class Shipper extends EventEmitter {
     }
     this.sender = o.mode === 'tcp' ? new TcpSender(o, events) : new HttpSender(o, events)
     if (o.spoolDir !== undefined) {
-      this.spool = new Spool({ dir: o.spoolDir, maxBytes: o.spoolBytes, segmentBytes: o.segmentBytes, fsync: o.fsync, fsyncInterval: o.fsyncInterval })
+      this.spool = new Spool({ dir: o.spoolDir, segmentBytes: o.segmentBytes, fsync: o.fsync, fsyncInterval: o.fsyncInterval })
     }
     if (o.countersInterval > 0) this.every(o.countersInterval, () => this.record(30, 'transport counters', JSON.stringify(this.snakeCounters())))
     this.every(1000, () => this.emit(COUNTERS_EVENT, this.read()))
@@ -104,7 +104,7 @@ export class Shipper extends EventEmitter {
       line = `{"level":40,"time":${Date.now()},"event":{"kind":"event","dataset":"fastify_request_info.transport"},` +
         `"transport":{"oversized_bytes":${line.length},"excerpt":${JSON.stringify(line.slice(0, 1024))}},"msg":"record too large"}`
     }
-    const id = `"${this.options.idKey}":"${this.idPrefix}-${(this.seq++).toString(36)}"`
+    const id = this.nextId()
     // Records are JSON objects; anything else is kept, as the message of a record of its own.
     const record = line.charCodeAt(0) === 123 /* { */
       ? (line.charCodeAt(1) === 125 /* } */ ? `{${id}}\n` : `{${id},${line.slice(1)}\n`)
@@ -160,6 +160,11 @@ export class Shipper extends EventEmitter {
     this.spool?.close()
   }
 
+  /** The id member of the next record: unique per transport start, the same on every retry of the record. */
+  private nextId (): string {
+    return `"${this.options.idKey}":"${this.idPrefix}-${(this.seq++).toString(36)}"`
+  }
+
   private holding (): boolean {
     return this.inFlight !== undefined || this.replay.length > 0 || this.queue.count > 0 || (this.spool !== undefined && !this.spool.empty)
   }
@@ -206,7 +211,7 @@ export class Shipper extends EventEmitter {
       this.add(line)
       return
     }
-    const id = `"${this.options.idKey}":"${this.idPrefix}-${(this.seq++).toString(36)}"`
+    const id = this.nextId()
     this.replay.unshift({ text: `{${id},${line.slice(1)}\n`, count: 1, fromSpool: false, again: false, seq: -1 })
   }
 
@@ -336,9 +341,4 @@ export class Shipper extends EventEmitter {
       this.recentBytes -= (this.recent.shift() as Outgoing).text.length
     }
   }
-}
-
-/** A Shipper for use as a pino destination in the application's own thread. */
-export function createShipper (options?: LogstashOptions): Shipper {
-  return new Shipper(options)
 }

@@ -4,7 +4,6 @@ import type { Batch } from './queue.js'
 
 export interface SpoolOptions {
   dir: string
-  maxBytes: number
   segmentBytes: number
   fsync: 'always' | 'interval' | 'never'
   fsyncInterval: number
