@@ -14,10 +14,12 @@ export interface RequestInfoCounters {
   invalidFingerprintHeaders: number
   /** TLS connections closed before TLS saw them: no whole ClientHello in time, over the size cap, or malformed. */
   tlsConnectionsRefused: number
+  /** HTTP/2 connections (option `h2Capture`) whose first frames gave no fingerprint: none in time, too big, or malformed. */
+  h2ConnectionsUnread: number
   /** Failures inside the plugin (each logged once); the request went on. */
   errors: number
 }
 
 export function createCounters (): RequestInfoCounters {
-  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, errors: 0 }
+  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, errors: 0 }
 }

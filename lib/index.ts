@@ -8,7 +8,7 @@ import { createCachedHash64, loadHash64 } from './fingerprint/hash.js'
 import { createHeaderOrder } from './fingerprint/header-order.js'
 import { createUserAgentFingerprinter, type UserAgentInfo as UaInfo } from './fingerprint/user-agent.js'
 import { createIpMasker } from './fingerprint/client-ip.js'
-import { captureClientHellos } from './fingerprint/tls/capture.js'
+import { captureConnections } from './fingerprint/tls/capture.js'
 import type { FingerprintHeaderNames as HeaderNames, FingerprintHeaderPreset as Preset } from './fingerprint/proxy-headers.js'
 import { createEcsRecord, createFlatRecord, type RecordSettings } from './ship/record.js'
 import { createRecordWriter, pinoStream } from './ship/writer.js'
@@ -56,14 +56,20 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   const counters = createCounters()
   const fingerprintHeaders = settings.fingerprintHeaders
   const server: unknown = fastify.server
-  const capture = settings.tlsCapture
-  const tlsCapture = capture !== false && server instanceof TlsServer
-  if (tlsCapture && !capturing.has(server)) {
-    capturing.add(server)
-    captureClientHellos(server, capture, {
+  const tlsServer = server instanceof TlsServer ? server : undefined
+  const hello = tlsServer === undefined ? false : settings.tlsCapture
+  const h2 = tlsServer === undefined ? false : settings.h2Capture
+  const tlsCapture = hello !== false || h2 !== false
+  if (tlsServer !== undefined && tlsCapture && !capturing.has(tlsServer)) {
+    capturing.add(tlsServer)
+    captureConnections(tlsServer, { hello, h2 }, {
       refused (reason) {
         counters.tlsConnectionsRefused++
         logger.debug({ reason }, 'fastify-request-info: TLS connection closed before its ClientHello was complete')
+      },
+      h2Unread (reason) {
+        counters.h2ConnectionsUnread++
+        logger.debug({ reason }, 'fastify-request-info: HTTP/2 connection handed on without a fingerprint of its first frames')
       }
     })
   }

@@ -85,6 +85,16 @@ export interface RequestInfoOptions {
    * @default { timeout: 10000, maxBytes: 16384 } on a TLS server, off otherwise
    */
   tlsCapture?: boolean | { timeout?: number, maxBytes?: number }
+  /**
+   * The full HTTP/2 fingerprint (`h2`, Akamai format `S|WU|P|PS`) on a TLS server that speaks HTTP/2:
+   * each connection that agrees on `h2` is held after its handshake until its first request has arrived,
+   * and the SETTINGS, WINDOW_UPDATE and PRIORITY frames before it are read, then put back for the HTTP/2
+   * session. `timeout` (ms) hands on a connection whose first request has not come by then, with the frames
+   * it sent so far (a client that waits for the server's SETTINGS before its first request is delayed that
+   * long); `maxBytes` caps what is read. Without it, `h2` holds the pseudo-header order (`PS`) alone.
+   * @default false
+   */
+  h2Capture?: boolean | { timeout?: number, maxBytes?: number }
 }
 
 /** Options after validation, with every default applied. */
@@ -102,6 +112,7 @@ export interface ResolvedOptions {
   maxValueLength: number
   userAgentCacheSize: number
   tlsCapture: { timeout: number, maxBytes: number } | false
+  h2Capture: { timeout: number, maxBytes: number } | false
 }
 
 interface NormalisedHeaderNames { ja3: string[], ja4: string[], h2: string[] }
@@ -110,7 +121,7 @@ const LEVELS: readonly RecordLevel[] = ['fatal', 'error', 'warn', 'info', 'debug
 const IP_MODES: readonly IpPrivacy[] = ['full', 'truncate', 'hmac', 'none']
 const SHAPES = ['ecs', 'flat'] as const
 const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'recordLevel', 'skip',
-  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture'])
+  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture', 'h2Capture'])
 
 function fail (message: string): never {
   throw new TypeError(`fastify-request-info: ${message}`)
@@ -174,16 +185,17 @@ function fingerprintHeaders (value: RequestInfoOptions['fingerprintHeaders']): R
   return merged
 }
 
-function tlsCapture (value: unknown): ResolvedOptions['tlsCapture'] {
-  if (value === false) return false
-  if (value === undefined || value === true) return { timeout: 10_000, maxBytes: 16_384 }
+/** `tlsCapture` and `h2Capture`: a boolean, or `{ timeout, maxBytes }` with the defaults given. */
+function capture (name: string, value: unknown, on: boolean, timeout: number, maxBytes: number): { timeout: number, maxBytes: number } | false {
+  if (value === false || (value === undefined && !on)) return false
+  if (value === undefined || value === true) return { timeout, maxBytes }
   if (typeof value !== 'object' || value === null || Object.keys(value).some((key) => key !== 'timeout' && key !== 'maxBytes')) {
-    fail(`option tlsCapture must be a boolean or { timeout, maxBytes }; got ${show(value)}`)
+    fail(`option ${name} must be a boolean or { timeout, maxBytes }; got ${show(value)}`)
   }
   const v = value as { timeout?: unknown, maxBytes?: unknown }
   return {
-    timeout: integer('tlsCapture.timeout', v.timeout, 100, 600_000, 10_000),
-    maxBytes: integer('tlsCapture.maxBytes', v.maxBytes, 512, 1_048_576, 16_384)
+    timeout: integer(`${name}.timeout`, v.timeout, 100, 600_000, timeout),
+    maxBytes: integer(`${name}.maxBytes`, v.maxBytes, 512, 1_048_576, maxBytes)
   }
 }
 
@@ -236,6 +248,7 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
     logQuery: (o.logQuery as boolean | undefined) ?? false,
     maxValueLength: integer('maxValueLength', o.maxValueLength, 64, 1_048_576, 2048),
     userAgentCacheSize: integer('userAgentCacheSize', o.userAgentCacheSize, 0, 1_000_000, 1000),
-    tlsCapture: tlsCapture(o.tlsCapture)
+    tlsCapture: capture('tlsCapture', o.tlsCapture, true, 10_000, 16_384),
+    h2Capture: capture('h2Capture', o.h2Capture, false, 500, 16_384)
   }
 }

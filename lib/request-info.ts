@@ -5,7 +5,8 @@ import type { HeaderOrder } from './fingerprint/header-order.js'
 import type { Hash64 } from './fingerprint/hash.js'
 import { clientAddresses } from './fingerprint/client-ip.js'
 import { hasFingerprintHeader, readFingerprintHeaders } from './fingerprint/proxy-headers.js'
-import { tlsFingerprintOf } from './fingerprint/tls/capture.js'
+import { tlsConnectionOf } from './fingerprint/tls/capture.js'
+import { pseudoHeaderOrder } from './fingerprint/http2.js'
 
 /** Where the TLS / HTTP/2 fingerprints of a request came from. */
 export type FingerprintSource = 'header' | 'socket'
@@ -44,10 +45,19 @@ export interface RequestInfo {
   readonly sslh: string | undefined
   /** JA4 TLS client fingerprint, when known. */
   readonly ja4: string | undefined
-  /** HTTP/2 client fingerprint (Akamai format), when known. */
+  /**
+   * HTTP/2 client fingerprint in the Akamai format `S|WU|P|PS`, when known. For an HTTP/2 request without a
+   * proxy's header and without option `h2Capture`, only its `PS` part: the pseudo-header order, e.g. `m,a,s,p`.
+   */
   readonly h2: string | undefined
   /** Where `ssl`, `sslh`, `ja4` and `h2` came from, when any is known. */
   readonly fingerprintSource: FingerprintSource | undefined
+  /** SNI host name the client sent, when this server terminated its TLS connection. */
+  readonly sni: string | undefined
+  /** ALPN protocol agreed on the client's TLS connection (`h2`, `http/1.1`), when this server terminated it. */
+  readonly alpn: string | undefined
+  /** TLS version agreed on the client's connection (`1.3`, `1.2`), when this server terminated it. */
+  readonly tlsVersion: string | undefined
   /** Accept header. */
   readonly ac: string | undefined
   /** xxhash64 of the Accept header. */
@@ -81,7 +91,7 @@ export interface RequestInfoContext {
   hash64: Hash64
   headerOrder: HeaderOrder
   fingerprintUserAgent: FingerprintUserAgent
-  /** Whether ClientHellos are captured on this server's TLS connections. */
+  /** Whether this server's TLS connections are captured (ClientHellos, HTTP/2 frames or both). */
   tlsCapture: boolean
   /** Called for each fingerprint header that was ignored: sent by an untrusted peer, or malformed. */
   onIgnoredFingerprint: (reason: 'untrusted' | 'invalid', count: number) => void
@@ -94,7 +104,7 @@ export function emptyRequestInfo (serviceName: string, reqId: string, method: st
   return {
     serviceName, ip: '', realIp: '', ips: [], reqId, method, path: '', query: undefined, host: undefined,
     referer: undefined, ua: undefined, uah: undefined, uai: undefined, ssl: undefined, sslh: undefined,
-    ja4: undefined, h2: undefined, fingerprintSource: undefined, ac: undefined, ach: undefined, ho: '', hoh: '',
+    ja4: undefined, h2: undefined, fingerprintSource: undefined, sni: undefined, alpn: undefined, tlsVersion: undefined, ac: undefined, ach: undefined, ho: '', hoh: '',
     status: undefined, responseTime: undefined, aborted: false, user: undefined, mfa: undefined,
     captcha: undefined, custom: {}
   }
@@ -149,13 +159,24 @@ export function fillRequestInfo (target: RequestInfo, request: FastifyRequest, c
     info.h2 = fingerprints.h2
     if (info.sslh !== undefined || info.ja4 !== undefined || info.h2 !== undefined) info.fingerprintSource = 'header'
   }
-  if (info.fingerprintSource === undefined && context.tlsCapture) {
-    const tls = tlsFingerprintOf(request.raw.socket)
-    if (tls !== undefined) {
-      info.ssl = tls.ssl
-      info.sslh = tls.sslh
-      info.ja4 = tls.ja4
-      info.fingerprintSource = 'socket'
-    }
+  if (info.fingerprintSource === undefined) fillFromConnection(info, request, context.tlsCapture)
+}
+
+/** Fingerprints from the client's own connection to this server, when no trusted proxy gave them. */
+function fillFromConnection (info: Mutable<RequestInfo>, request: FastifyRequest, tlsCapture: boolean): void {
+  const raw = request.raw
+  const connection = tlsCapture ? tlsConnectionOf(raw) : undefined
+  if (connection !== undefined) {
+    info.ssl = connection.ssl
+    info.sslh = connection.sslh
+    info.ja4 = connection.ja4
+    info.sni = connection.sni
+    info.alpn = connection.alpn
+    info.tlsVersion = connection.tlsVersion
   }
+  if (raw.httpVersionMajor === 2) {
+    const order = pseudoHeaderOrder(raw.rawHeaders)
+    info.h2 = connection?.h2 === undefined ? order : `${connection.h2}|${order}`
+  }
+  if (info.sslh !== undefined || info.ja4 !== undefined || info.h2 !== undefined) info.fingerprintSource = 'socket'
 }

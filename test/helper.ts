@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { connect } from 'node:net'
+import { execFileSync } from 'node:child_process'
 import pino from 'pino'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import requestInfo = require('../lib/index')
@@ -75,4 +76,17 @@ export function tmpDir (t: { teardown: (fn: () => void) => void }, prefix: strin
   const dir = mkdtempSync(join(tmpdir(), prefix))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl. Throws when openssl is absent. */
+export function testCertificate (kind: 'ec' | 'rsa' = 'ec'): { key: string, cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'fri-cert-'))
+  try {
+    const algorithm = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : ['-newkey', 'rsa:2048']
+    execFileSync('openssl', ['req', '-x509', ...algorithm, '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { cwd: dir, stdio: 'ignore' })
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

@@ -43,6 +43,10 @@ app.register(requestInfo, { fingerprintHeaders: ['cloudflare', 'cloudfront', 'fi
 app.register(requestInfo, { fingerprintHeaders: { ja3: 'x-ja3', ja4: ['x-ja4', 'x-ja4-alt'], h2: 'x-h2' } })
 app.register(requestInfo, { fingerprintHeaders: ['cloudflare', { ja4: 'x-my-ja4' }] })
 app.register(requestInfo, { ip: 'truncate', ipHmacKey: Buffer.alloc(32) })
+app.register(requestInfo, { tlsCapture: false, h2Capture: true })
+app.register(requestInfo, { tlsCapture: { timeout: 5000 }, h2Capture: { timeout: 250, maxBytes: 8192 } })
+expectError(app.register(requestInfo, { h2Capture: 'on' }))
+expectError(app.register(requestInfo, { tlsCapture: { timeout: '5s' } }))
 expectAssignable<requestInfo.RequestInfoOptions>({
   ip: 'none',
   recordLevel: (status: number | undefined, info: requestInfo.RequestInfo) => {
@@ -118,6 +122,10 @@ app.get('/', async (request, reply) => {
   expectType<string | undefined>(info.sslh)
   expectType<string | undefined>(info.ja4)
   expectType<string | undefined>(info.h2)
+  expectType<string | undefined>(info.sni)
+  expectType<string | undefined>(info.alpn)
+  expectType<string | undefined>(info.tlsVersion)
+  expectType<string | undefined>(info.h2)
   expectType<string | undefined>(info.ac)
   expectType<string | undefined>(info.ach)
   expectType<string>(info.ho)
@@ -184,6 +192,8 @@ expectType<Readonly<requestInfo.TransportCounters> | undefined>(app.requestInfo.
 expectType<number | undefined>(app.requestInfo.transport?.delivered)
 expectError(app.requestInfo.transport = undefined)
 expectType<number>(app.requestInfo.counters.invalidFingerprintHeaders)
+expectType<number>(app.requestInfo.counters.tlsConnectionsRefused)
+expectType<number>(app.requestInfo.counters.h2ConnectionsUnread)
 expectType<number>(app.requestInfo.counters.errors)
 expectError(app.requestInfo.counters.records = 0)
 expectError(app.requestInfo.counters = { records: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 })

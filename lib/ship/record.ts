@@ -98,10 +98,20 @@ export function createFlatRecord (settings: RecordSettings): RecordBuilder {
       ua + str('uah', info.uah) +
       str('ssl', cut(info.ssl, max)) + str('sslh', info.sslh) + str('ja4', info.ja4) + str('h2', cut(info.h2, max)) +
       str('fingerprintSource', info.fingerprintSource) +
+      str('sni', cut(info.sni, max)) + str('alpn', cut(info.alpn, max)) + str('tlsVersion', info.tlsVersion) +
       str('ac', cut(info.ac, max)) + str('ach', info.ach) + str('ho', cut(info.ho, max)) + str('hoh', info.hoh) +
       num('status', info.status) + num('responseTime', info.responseTime) + (info.aborted ? bool('aborted', true) : '') +
       raw('user', userJson(info)) + bool('mfa', info.mfa) + bool('captcha', info.captcha) + raw('custom', customJson(info, settings))
   }
+}
+
+/** ECS `tls.*`: the client's fingerprints, and the connection's SNI, ALPN and version when this server terminated it. */
+function tls (info: RequestInfo, max: number): string {
+  if (info.sslh === undefined && info.ja4 === undefined && info.sni === undefined && info.tlsVersion === undefined && info.alpn === undefined) return ''
+  return optionalObj('tls',
+    optionalObj('client', str('ja3', info.sslh) + str('ja4', info.ja4) + str('server_name', cut(info.sni, max))) +
+    str('next_protocol', cut(info.alpn, max)) +
+    (info.tlsVersion === undefined ? '' : str('version', info.tlsVersion) + str('version_protocol', 'tls')))
 }
 
 function domainOf (host: string): string {
@@ -155,7 +165,7 @@ export function createEcsRecord (settings: RecordSettings): RecordBuilder {
       obj('url', 'path', cut(info.path, max), (logQuery ? str('query', cut(info.query, max)) : '') +
         str('domain', host === undefined ? undefined : cut(domainOf(host), max))) +
       (ua === undefined ? '' : uai === undefined ? obj('user_agent', 'original', cut(ua, max)) : userAgent(ua, uai)) +
-      (info.sslh === undefined && info.ja4 === undefined ? '' : optionalObj('tls', optionalObj('client', str('ja3', info.sslh) + str('ja4', info.ja4)))) +
+      tls(info, max) +
       obj('user', 'id', info.user === undefined ? undefined : String(info.user)) +
       obj('request_info', 'ho', cut(info.ho, max), str('hoh', info.hoh) +
         str('ip', peer) + strings('ips', masked(info.ips, maskIp)) + str('uah', info.uah) +

@@ -1,138 +1,249 @@
-import type { Server } from 'node:net'
-import type { Socket } from 'node:net'
+import type { Server, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import type { IncomingMessage } from 'node:http'
+import type { Http2ServerRequest, Http2Session } from 'node:http2'
 import { parseClientHello, readClientHello, ClientHelloError } from './client-hello.js'
 import { calculateJa3 } from './ja3.js'
 import { calculateJa4 } from './ja4.js'
-import { isGrease } from './grease.js'
+import { http2ConnectionFingerprint, readHttp2Preface, type Http2Preface } from '../http2.js'
 
 /** What the ClientHello of a connection says about its client. */
-export interface TlsClientFingerprint {
-  /** The JA3 string. */
+interface HelloFingerprint {
   ssl: string
-  /** JA3: MD5 of the JA3 string. */
   sslh: string
   ja4: string
-  /** SNI host name, when sent. */
-  serverName: string | undefined
-  /** ALPN protocols offered, in the client's order. */
-  alpn: string[]
-  /** Highest TLS version offered: supported_versions, else legacy_version, e.g. 0x0304. */
-  version: number
 }
 
-export interface TlsCaptureOptions {
-  /** Milliseconds a new connection has to send its whole ClientHello before it is closed. */
+/** What the plugin knows of one TLS connection this server terminated. */
+export interface TlsConnection {
+  /** The JA3 string, when the ClientHello was captured. */
+  ssl: string | undefined
+  /** JA3: MD5 of the JA3 string. */
+  sslh: string | undefined
+  ja4: string | undefined
+  /** SNI host name the client asked for, when it sent one. */
+  sni: string | undefined
+  /** ALPN protocol agreed on (`h2`, `http/1.1`), when the client offered ALPN. */
+  alpn: string | undefined
+  /** TLS version agreed on, as ECS writes it: `1.3`, `1.2`. */
+  tlsVersion: string | undefined
+  /** `S|WU|P`, the connection part of the HTTP/2 Akamai fingerprint, when the client's first frames were read. */
+  h2: string | undefined
+}
+
+/** How long a read may wait for its bytes, and how many it may take. */
+export interface ReadLimits {
+  /** Milliseconds. */
   timeout: number
-  /** Largest ClientHello accepted, in bytes; a larger one closes the connection. */
+  /** Bytes. */
   maxBytes: number
 }
 
+export interface ConnectionCaptureOptions {
+  /** Read each ClientHello before TLS (JA3, JA4); a client that does not send one in time is closed. */
+  hello: ReadLimits | false
+  /** Read the first decrypted HTTP/2 frames (SETTINGS, WINDOW_UPDATE, PRIORITY) before the session does. */
+  h2: ReadLimits | false
+}
+
 /** What the capture reports, for counters and logs. */
-export interface TlsCaptureEvents {
+export interface ConnectionCaptureEvents {
   /** A connection closed by the capture: stalled past the timeout, over the cap, or malformed. */
   refused: (reason: string) => void
+  /** An HTTP/2 connection handed on without a fingerprint of its frames: too slow, too big, or malformed. */
+  h2Unread: (reason: string) => void
 }
 
-const captured = new WeakMap<TLSSocket, TlsClientFingerprint>()
+// Per TLS socket for HTTP/1 requests; per HTTP/2 session for HTTP/2 ones, whose `socket` is a Proxy.
+const byTlsSocket = new WeakMap<TLSSocket, TlsConnection>()
+const bySession = new WeakMap<Http2Session, TlsConnection>()
 
-/** The fingerprint of the TLS connection a request came over, if its ClientHello was captured. */
-export function tlsFingerprintOf (socket: unknown): TlsClientFingerprint | undefined {
-  return typeof socket === 'object' && socket !== null ? captured.get(socket as TLSSocket) : undefined
+/** The TLS connection a request came over, when this server terminated it and captured it. */
+export function tlsConnectionOf (request: IncomingMessage | Http2ServerRequest): TlsConnection | undefined {
+  const stream = (request as Http2ServerRequest).stream
+  if (stream !== undefined) return stream.session === undefined ? undefined : bySession.get(stream.session)
+  return byTlsSocket.get(request.socket as TLSSocket)
 }
 
-function fingerprintOf (handshake: Buffer): TlsClientFingerprint {
+function helloFingerprintOf (handshake: Buffer): HelloFingerprint {
   const hello = parseClientHello(handshake)
   const { ja3, ja3Hash } = calculateJa3(hello)
-  const offered = hello.supportedVersions.filter((v) => !isGrease(v))
-  return {
-    ssl: ja3,
-    sslh: ja3Hash,
-    ja4: calculateJa4(hello, 't'),
-    serverName: hello.serverName,
-    alpn: hello.alpn.map((name) => name.toString('latin1')),
-    version: offered.length > 0 ? Math.max(...offered) : hello.legacyVersion
-  }
+  return { ssl: ja3, sslh: ja3Hash, ja4: calculateJa4(hello, 't') }
+}
+
+/** `TLSv1.3` → `1.3`, as ECS `tls.version` has it (with `tls.version_protocol: tls`). */
+function versionOf (protocol: string | null): string | undefined {
+  return protocol?.startsWith('TLSv') === true ? protocol.slice(4) : undefined
 }
 
 /**
- * Reads the first bytes of each new connection of a TLS server (https, or http2 with TLS) before TLS sees
- * them, computes JA3 and JA4 from the ClientHello, puts every byte back and hands the socket on to the
- * server's own TLS handling. Node's handshakeTimeout is not running while the capture waits, so the
- * capture has its own timeout and byte cap: a client that sends five bytes and stalls is closed.
- * The fingerprint is found again by the TLS socket's address and port once its handshake is done (the
- * TLS socket is a new object over the same connection), then kept in a WeakMap keyed by that TLS socket.
+ * Takes over a TLS server's (https, or http2 with TLS) `connection` and `secureConnection` listeners.
+ *
+ * With `hello`, the first bytes of each new connection are read before TLS sees them, JA3 and JA4 are
+ * computed from the ClientHello, every byte is put back and the socket goes on to the server's own TLS
+ * handling. Node's handshakeTimeout is not running while the capture waits, so it has its own timeout
+ * and byte cap: a client that sends five bytes and stalls is closed. Bytes that are not TLS pass untouched.
+ *
+ * With `h2`, a connection that agreed on `h2` is held after its handshake until its preface and first
+ * frames have arrived (or the limits are reached); the decrypted bytes are put back before the HTTP/2
+ * session is created, which reads what the socket has buffered first.
  */
-export function captureClientHellos (server: Server, options: TlsCaptureOptions, events: TlsCaptureEvents): void {
-  const handlers = server.listeners('connection') as Array<(socket: Socket) => void>
-  server.removeAllListeners('connection')
-  const pending = new Map<string, TlsClientFingerprint>()
+export function captureConnections (server: Server, options: ConnectionCaptureOptions, events: ConnectionCaptureEvents): void {
+  // The TLS socket is a new object over the same connection, so the ClientHello's fingerprint waits here,
+  // keyed by the peer's address and port, until the handshake is done.
+  const pending = new Map<string, HelloFingerprint>()
   const keyOf = (socket: Socket): string => `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`
 
+  if (options.hello !== false) {
+    const limits = options.hello
+    const handlers = takeListeners(server, 'connection')
+    server.on('connection', (socket: Socket) => {
+      readClientHelloOf(socket, limits, {
+        refused (reason) {
+          events.refused(reason)
+          socket.destroy()
+        },
+        read (bytes, fingerprint) {
+          if (fingerprint !== undefined) {
+            const key = keyOf(socket)
+            pending.set(key, fingerprint)
+            // A connection that never completes its handshake must not leave its entry behind.
+            socket.once('close', () => { if (pending.get(key) === fingerprint) pending.delete(key) })
+          }
+          socket.unshift(bytes)
+          for (const handler of handlers) handler.call(server, socket)
+        }
+      })
+    })
+  }
+
+  const secureHandlers = takeListeners(server, 'secureConnection')
+  // `session` is emitted synchronously by the http2 server's own secureConnection listener, so the
+  // connection being handed on is the one the new session runs over.
+  let handingOn: TlsConnection | undefined
+  server.on('session', (session: Http2Session) => {
+    if (handingOn !== undefined) bySession.set(session, handingOn)
+  })
   server.on('secureConnection', (tlsSocket: TLSSocket) => {
     const key = keyOf(tlsSocket)
-    const fingerprint = pending.get(key)
-    if (fingerprint === undefined) return
+    const hello = pending.get(key)
     pending.delete(key)
-    captured.set(tlsSocket, fingerprint)
-  })
-
-  server.on('connection', (socket: Socket) => {
-    const chunks: Buffer[] = []
-    let length = 0
-    const finish = (): void => {
-      clearTimeout(timer)
-      socket.off('data', onData)
-      socket.off('close', onClose)
-      socket.pause()
+    const connection: TlsConnection = {
+      ssl: hello?.ssl,
+      sslh: hello?.sslh,
+      ja4: hello?.ja4,
+      sni: typeof tlsSocket.servername === 'string' ? tlsSocket.servername : undefined,
+      alpn: typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : undefined,
+      tlsVersion: versionOf(tlsSocket.getProtocol()),
+      h2: undefined
     }
-    const refuse = (reason: string): void => {
-      finish()
-      events.refused(reason)
-      socket.destroy()
-    }
-    const handOn = (bytes: Buffer): void => {
-      finish()
-      socket.unshift(bytes)
-      for (const handler of handlers) handler.call(server, socket)
-    }
-    const onClose = (): void => { clearTimeout(timer) }
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk)
-      length += chunk.length
-      const bytes = chunks.length === 1 ? chunk : Buffer.concat(chunks, length)
-      const read = readClientHello(bytes, options.maxBytes)
-      if (read.state === 'incomplete') {
-        // Record headers and fragmentation add a little to the hello itself; beyond that, stop reading.
-        if (length > options.maxBytes + 4096) refuse(`no complete ClientHello in ${length} bytes`)
-        return
-      }
-      // Bytes that are not TLS go on untouched: the server answers them as it would without the capture.
-      if (read.state === 'not-tls') {
-        handOn(bytes)
-        return
-      }
-      if (read.state === 'invalid') {
-        refuse(read.reason)
-        return
-      }
-      let fingerprint: TlsClientFingerprint
+    byTlsSocket.set(tlsSocket, connection)
+    const handOn = (): void => {
+      handingOn = connection
       try {
-        fingerprint = fingerprintOf(read.handshake)
-      } catch (err) {
-        if (!(err instanceof ClientHelloError)) throw err
-        refuse(err.message)
-        return
+        for (const handler of secureHandlers) handler.call(server, tlsSocket)
+      } finally {
+        handingOn = undefined
       }
-      const key = keyOf(socket)
-      pending.set(key, fingerprint)
-      // A connection that never completes its handshake must not leave its entry behind.
-      socket.once('close', () => { if (pending.get(key) === fingerprint) pending.delete(key) })
-      handOn(bytes)
     }
-    const timer = setTimeout(() => refuse(`no complete ClientHello within ${options.timeout} ms`), options.timeout)
-    socket.on('data', onData)
-    socket.on('close', onClose)
-    socket.on('error', () => {}) // a reset while waiting; the socket closes and the timer is cleared
+    if (options.h2 === false || connection.alpn !== 'h2') {
+      handOn()
+      return
+    }
+    readHttp2FramesOf(tlsSocket, options.h2, (bytes, preface, unread) => {
+      connection.h2 = preface === undefined ? undefined : http2ConnectionFingerprint(preface)
+      if (unread !== undefined) events.h2Unread(unread)
+      if (bytes.length > 0) tlsSocket.unshift(bytes)
+      handOn()
+    })
+  })
+}
+
+function takeListeners (server: Server, event: string): Array<(socket: Socket) => void> {
+  const handlers = server.listeners(event) as Array<(socket: Socket) => void>
+  server.removeAllListeners(event)
+  return handlers
+}
+
+/** What to do with the bytes read so far: `undefined` to wait for more. */
+type Verdict = (() => void) | undefined
+
+/**
+ * Reads a socket's first bytes until `examine` gives a verdict, then stops reading and pauses the socket
+ * before acting on it, so that nothing more is consumed before the bytes are put back. When `timeout`
+ * passes first, `onTimeout` gets what came.
+ */
+function collect (socket: Socket, timeout: number, examine: (bytes: Buffer) => Verdict, onTimeout: (bytes: Buffer) => void): void {
+  const chunks: Buffer[] = []
+  let length = 0
+  const stop = (): void => {
+    clearTimeout(timer)
+    socket.off('data', onData)
+    socket.off('close', onClose)
+    socket.pause()
+  }
+  const bytesSoFar = (): Buffer => chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length)
+  const onData = (chunk: Buffer): void => {
+    chunks.push(chunk)
+    length += chunk.length
+    const bytes = bytesSoFar()
+    if (chunks.length > 1) chunks.splice(0, chunks.length, bytes)
+    const verdict = examine(bytes)
+    if (verdict === undefined) return
+    stop()
+    verdict()
+  }
+  const onClose = (): void => { clearTimeout(timer) }
+  const timer = setTimeout(() => {
+    stop()
+    onTimeout(bytesSoFar())
+  }, timeout)
+  socket.on('data', onData)
+  socket.on('close', onClose)
+  socket.on('error', () => {}) // a reset while waiting; the socket closes and the timer is cleared
+}
+
+interface HelloOutcome {
+  refused: (reason: string) => void
+  /** Hands on `bytes` (all that was read); `fingerprint` is undefined for bytes that are not TLS. */
+  read: (bytes: Buffer, fingerprint: HelloFingerprint | undefined) => void
+}
+
+function readClientHelloOf (socket: Socket, limits: ReadLimits, outcome: HelloOutcome): void {
+  collect(socket, limits.timeout, (bytes) => {
+    const read = readClientHello(bytes, limits.maxBytes)
+    if (read.state === 'incomplete') {
+      // Record headers and fragmentation add a little to the hello itself; beyond that, stop reading.
+      if (bytes.length <= limits.maxBytes + 4096) return undefined
+      return () => outcome.refused(`no complete ClientHello in ${bytes.length} bytes`)
+    }
+    // The server answers bytes that are not TLS as it would without the capture.
+    if (read.state === 'not-tls') return () => outcome.read(bytes, undefined)
+    if (read.state === 'invalid') return () => outcome.refused(read.reason)
+    let fingerprint: HelloFingerprint
+    try {
+      fingerprint = helloFingerprintOf(read.handshake)
+    } catch (err) {
+      if (!(err instanceof ClientHelloError)) throw err
+      return () => outcome.refused(err.message)
+    }
+    return () => outcome.read(bytes, fingerprint)
+  }, () => outcome.refused(`no complete ClientHello within ${limits.timeout} ms`))
+}
+
+/** Hands on the bytes read and the preface as far as it was read; `unread` says why it gave no fingerprint. */
+type Http2Outcome = (bytes: Buffer, preface: Http2Preface | undefined, unread: string | undefined) => void
+
+function readHttp2FramesOf (socket: TLSSocket, limits: ReadLimits, outcome: Http2Outcome): void {
+  collect(socket, limits.timeout, (bytes) => {
+    const preface = readHttp2Preface(bytes)
+    if (preface.state === 'complete') return () => outcome(bytes, preface, undefined)
+    if (preface.state !== 'incomplete') return () => outcome(bytes, undefined, preface.reason ?? 'not an HTTP/2 connection preface')
+    if (bytes.length > limits.maxBytes) return () => outcome(bytes, preface, `no request within the first ${limits.maxBytes} bytes`)
+    return undefined
+  }, (bytes) => {
+    // A client may open a connection ahead of its first request: what it sent so far is its fingerprint.
+    const preface = readHttp2Preface(bytes)
+    outcome(bytes, preface, preface.settings === undefined ? `no HTTP/2 SETTINGS frame within ${limits.timeout} ms` : undefined)
   })
 }
