@@ -1,5 +1,6 @@
 import { test } from 'tap'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import * as net from 'node:net'
 import * as tls from 'node:tls'
@@ -259,4 +260,37 @@ test('the record carries the connection: ECS tls.* and request_info.h2; flat sni
     }
     t.match(answer.h2, /\|m,p,s,a$/)
   }
+})
+
+const CHROMIUM = '/usr/bin/chromium'
+
+/** Loads `url` in Debian's headless Chromium and returns the JSON answer shown in its page. */
+function chromium (url: string): Promise<Answer & { ua?: string }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-chromium-'))
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--ignore-certificate-errors', '--dump-dom', url]
+  return new Promise((resolve, reject) => {
+    execFile(CHROMIUM, args, { timeout: 30000, killSignal: 'SIGKILL' }, (err, stdout) => {
+      fs.rmSync(profile, { recursive: true, force: true })
+      const pre = /<pre>([\s\S]*?)<\/pre>/.exec(stdout)
+      if (pre === null) reject(new Error(`no answer from Chromium: ${err?.message ?? stdout.slice(0, 300)}`))
+      else resolve(JSON.parse((pre[1] as string).replace(/&quot;/g, '"').replace(/&amp;/g, '&')))
+    })
+  })
+}
+
+// Chrome has sent these frames since it stopped announcing SETTINGS_MAX_CONCURRENT_STREAMS (3); the shared
+// vectors' Chrome capture is older and still has 3:1000.
+const CHROME_H2 = '1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p'
+
+test('h2Capture: headless Chromium gives Chrome\'s HTTP/2 fingerprint on every connection', {
+  skip: noOpenssl || (fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (Debian package chromium)`)
+}, async (t) => {
+  const { port } = await http2Server(t, { h2Capture: true })
+  const answers = [await chromium(`https://localhost:${port}/`), await chromium(`https://localhost:${port}/`)]
+  for (const answer of answers) {
+    t.match(answer, { version: '2.0', alpn: 'h2', sni: 'localhost', tlsVersion: '1.3', fingerprintSource: 'socket' })
+    t.equal(answer.h2, CHROME_H2)
+  }
+  t.equal(answers[0]?.ja4, answers[1]?.ja4, 'JA4 is the same on both connections')
 })
