@@ -31,14 +31,22 @@ function fail (message: string): never {
   throw new ClientHelloError(message)
 }
 
-/** A cursor over [start, end) that refuses to read past `end`. */
+/**
+ * A cursor over [start, end) that refuses to read past `end`. `what` names the field in errors; a number is
+ * an extension's type, made into a name only if the error happens (a hello has some twenty extensions).
+ */
 class Reader {
-  constructor (private readonly data: Buffer, public offset: number, public readonly end: number, private readonly what: string) {}
+  constructor (private readonly data: Buffer, public offset: number, public readonly end: number, private readonly what: string | number) {}
 
   need (length: number): void {
-    if (this.offset + length > this.end) fail(`${this.what} ends ${this.offset + length - this.end} byte(s) early`)
+    if (this.offset + length > this.end) {
+      const what = typeof this.what === 'number' ? `extension ${this.what}` : this.what
+      fail(`${what} ends ${this.offset + length - this.end} byte(s) early`)
+    }
   }
 
+  // Big-endian integers from the bytes themselves: Buffer's readUInt16BE and readUIntBE check their
+  // arguments on every call, which was about half of the parse's time.
   u8 (): number {
     this.need(1)
     return this.data[this.offset++] as number
@@ -46,20 +54,20 @@ class Reader {
 
   u16 (): number {
     this.need(2)
-    const value = this.data.readUInt16BE(this.offset)
+    const value = ((this.data[this.offset] as number) << 8) | (this.data[this.offset + 1] as number)
     this.offset += 2
     return value
   }
 
   u24 (): number {
     this.need(3)
-    const value = this.data.readUIntBE(this.offset, 3)
+    const value = ((this.data[this.offset] as number) << 16) | ((this.data[this.offset + 1] as number) << 8) | (this.data[this.offset + 2] as number)
     this.offset += 3
     return value
   }
 
   /** A sub-reader over the next `length` bytes, which this reader skips. */
-  sub (length: number, what: string): Reader {
+  sub (length: number, what: string | number): Reader {
     this.need(length)
     const reader = new Reader(this.data, this.offset, this.offset + length, what)
     this.offset += length
@@ -105,7 +113,7 @@ export function parseClientHello (handshake: Buffer): ClientHello {
   const extensions = body.sub(body.u16(), 'extensions')
   while (extensions.offset < extensions.end) {
     const type = extensions.u16()
-    const data = extensions.sub(extensions.u16(), `extension ${type}`)
+    const data = extensions.sub(extensions.u16(), type)
     hello.extensions.push(type)
     switch (type) {
       case 0x0000: hello.serverName ??= readServerName(handshake, data); break

@@ -1,5 +1,5 @@
-import * as crypto from 'node:crypto'
 import type { ClientHello } from './client-hello.js'
+import { fingerprintText } from './fingerprint-text.js'
 import { isGrease } from './grease.js'
 
 /** The four JA4 forms (FoxIO JA4, TLS client; BSD-3-Clause). */
@@ -22,17 +22,32 @@ const VERSIONS: Record<number, string> = {
 }
 const EMPTY_HASH = '000000000000'
 
-function hex4 (value: number): string {
-  return value.toString(16).padStart(4, '0')
+const COMMA = 0x2c
+const UNDERSCORE = 0x5f
+
+/** The values as comma-separated four-digit lowercase hex, in the order given. */
+function hexList (values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    if (i !== 0) fingerprintText.char(COMMA)
+    fingerprintText.hex4(values[i] as number)
+  }
 }
 
-// crypto.hash() (Node 20.12 on) hashes in one call, without a Hash object: a fingerprint takes four.
-const sha256Hex: (text: string) => string = typeof (crypto as { hash?: unknown }).hash === 'function'
-  ? (text) => (crypto as unknown as { hash: (algorithm: string, data: string) => string }).hash('sha256', text)
-  : (text) => crypto.createHash('sha256').update(text).digest('hex')
+/** The first 12 hex digits of the SHA-256 of the text written. */
+function hash12 (): string {
+  return fingerprintText.hash('sha256').slice(0, 12)
+}
 
-function hash12 (text: string): string {
-  return sha256Hex(text).slice(0, 12)
+function withoutGrease (values: readonly number[]): number[] {
+  return values.filter((v) => !isGrease(v))
+}
+
+/**
+ * The numbers in the order JA4.md sorts their hex strings: four lowercase hex digits sort as the numbers
+ * they stand for, and a Uint16Array sorts numerically.
+ */
+function sortedAsHex (values: readonly number[]): Uint16Array {
+  return new Uint16Array(values).sort()
 }
 
 function twoDigits (count: number): string {
@@ -65,48 +80,63 @@ function versionOf (hello: ClientHello): string {
   return VERSIONS[version] ?? '00'
 }
 
-/** The parts every JA4 form is made of. */
-function partsOf (hello: ClientHello, protocol: Ja4Protocol): { a: string, ciphers: string[], extensions: string[], signatures: string } {
-  const ciphers = hello.ciphers.filter((v) => !isGrease(v)).map(hex4)
-  const extensions = hello.extensions.filter((v) => !isGrease(v)).map(hex4)
-  const a = protocol + versionOf(hello) + (hello.extensions.includes(0x0000) ? 'd' : 'i') +
-    twoDigits(ciphers.length) + twoDigits(extensions.length) + alpnChars(hello.alpn)
-  return { a, ciphers, extensions, signatures: hello.signatureAlgorithms.filter((v) => !isGrease(v)).map(hex4).join(',') }
+/** The parts every JA4 form is made of: `a`, and the lists without GREASE, in wire order. */
+interface Parts {
+  a: string
+  ciphers: number[]
+  extensions: number[]
+  /** signature_algorithms: JA4.md keeps them in wire order, also in the sorted forms. */
+  signatures: number[]
 }
 
-function withSignatures (list: string, signatures: string): string {
-  return signatures === '' ? list : `${list}_${signatures}`
+function partsOf (hello: ClientHello, protocol: Ja4Protocol): Parts {
+  const ciphers = withoutGrease(hello.ciphers)
+  const extensions = withoutGrease(hello.extensions)
+  const a = protocol + versionOf(hello) + (hello.extensions.includes(0x0000) ? 'd' : 'i') +
+    twoDigits(ciphers.length) + twoDigits(extensions.length) + alpnChars(hello.alpn)
+  return { a, ciphers, extensions, signatures: withoutGrease(hello.signatureAlgorithms) }
+}
+
+/**
+ * `a_b_c`: b the ciphers, c the extensions then `_` and the signature algorithms when there are any; as
+ * hex lists, or hashed (12 hex digits of SHA-256; all zeros for an empty cipher or extension list).
+ */
+function form (a: string, ciphers: ArrayLike<number>, extensions: ArrayLike<number>, signatures: readonly number[], hashed: boolean): string {
+  // Four hex digits and a separator per value.
+  fingerprintText.reset(5 * ciphers.length)
+  hexList(ciphers)
+  const b = !hashed ? fingerprintText.text() : ciphers.length === 0 ? EMPTY_HASH : hash12()
+  fingerprintText.reset(5 * (extensions.length + signatures.length))
+  hexList(extensions)
+  if (signatures.length > 0) {
+    fingerprintText.char(UNDERSCORE)
+    hexList(signatures)
+  }
+  const c = !hashed ? fingerprintText.text() : extensions.length === 0 ? EMPTY_HASH : hash12()
+  return `${a}_${b}_${c}`
 }
 
 /** The sorted lists of `ja4` and `ja4_r`: all ciphers; the extensions without SNI (0000) and ALPN (0010). */
-function sortedLists (ciphers: string[], extensions: string[]): { ciphers: string, extensions: string[] } {
-  return { ciphers: [...ciphers].sort().join(','), extensions: extensions.filter((e) => e !== '0000' && e !== '0010').sort() }
-}
-
-/** `ja4` and the unhashed lists it is made of (`ja4_r` is `a_b_c` of those lists). */
-function sortedForm (hello: ClientHello, protocol: Ja4Protocol): { a: string, b: string, c: string, ja4: string, parts: ReturnType<typeof partsOf> } {
-  const parts = partsOf(hello, protocol)
-  const { a, ciphers, extensions, signatures } = parts
-  const sorted = sortedLists(ciphers, extensions)
-  const c = withSignatures(sorted.extensions.join(','), signatures)
-  const ja4 = `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(sorted.ciphers)}_${sorted.extensions.length === 0 ? EMPTY_HASH : hash12(c)}`
-  return { a, b: sorted.ciphers, c, ja4, parts }
+function sortedLists ({ ciphers, extensions }: Parts): { ciphers: Uint16Array, extensions: Uint16Array } {
+  return { ciphers: sortedAsHex(ciphers), extensions: sortedAsHex(extensions.filter((e) => e !== 0x0000 && e !== 0x0010)) }
 }
 
 /** JA4 of a ClientHello, exact to FoxIO's JA4.md: the fingerprint a connection is known by. */
 export function calculateJa4 (hello: ClientHello, protocol: Ja4Protocol = 't'): string {
-  return sortedForm(hello, protocol).ja4
+  const parts = partsOf(hello, protocol)
+  const sorted = sortedLists(parts)
+  return form(parts.a, sorted.ciphers, sorted.extensions, parts.signatures, true)
 }
 
 /** All four JA4 forms; the raw and original-order ones explain a fingerprint, and cost two more hashes. */
 export function calculateJa4Forms (hello: ClientHello, protocol: Ja4Protocol = 't'): Ja4 {
-  const { a, b, c, ja4, parts: { ciphers, extensions, signatures } } = sortedForm(hello, protocol)
-  const originalCiphers = ciphers.join(',')
-  const originalExtensions = withSignatures(extensions.join(','), signatures)
+  const parts = partsOf(hello, protocol)
+  const { a, ciphers, extensions, signatures } = parts
+  const sorted = sortedLists(parts)
   return {
-    ja4,
-    ja4_r: `${a}_${b}_${c}`,
-    ja4_o: `${a}_${ciphers.length === 0 ? EMPTY_HASH : hash12(originalCiphers)}_${extensions.length === 0 ? EMPTY_HASH : hash12(originalExtensions)}`,
-    ja4_ro: `${a}_${originalCiphers}_${originalExtensions}`
+    ja4: form(a, sorted.ciphers, sorted.extensions, signatures, true),
+    ja4_r: form(a, sorted.ciphers, sorted.extensions, signatures, false),
+    ja4_o: form(a, ciphers, extensions, signatures, true),
+    ja4_ro: form(a, ciphers, extensions, signatures, false)
   }
 }
