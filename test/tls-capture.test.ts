@@ -1,33 +1,23 @@
 import { test } from 'tap'
-import * as fs from 'node:fs'
-import * as os from 'node:os'
-import * as path from 'node:path'
 import * as net from 'node:net'
 import * as https from 'node:https'
 import { once } from 'node:events'
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
 import requestInfo = require('../lib/index')
 import { parseClientHello, readClientHello } from '../lib/fingerprint/tls/client-hello'
 import { calculateJa3 } from '../lib/fingerprint/tls/ja3'
 import { calculateJa4 } from '../lib/fingerprint/tls/ja4'
-import { until } from './helper'
+import { testCertificate, until } from './helper'
 
-// A self-signed certificate for 127.0.0.1, made by openssl for this run.
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-tls-'))
 let key = ''
 let cert = ''
 let skip: string | false = false
 try {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem',
-    '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { cwd: dir, stdio: 'ignore' })
-  key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8')
-  cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8')
+  ({ key, cert } = testCertificate())
 } catch (err) {
   skip = `openssl could not make a test certificate: ${(err as Error).message}`
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true })
 }
 
 async function server (options: requestInfo.RequestInfoOptions = {}): Promise<{ app: FastifyInstance, port: number }> {
