@@ -3,9 +3,6 @@
 // answers a normal request afterwards, and a soak of 10,000 such connections leaves no heap, handle or
 // connection behind.
 import { test, type Test } from 'tap'
-import * as fs from 'node:fs'
-import * as os from 'node:os'
-import * as path from 'node:path'
 import * as net from 'node:net'
 import * as tls from 'node:tls'
 import * as https from 'node:https'
@@ -14,14 +11,13 @@ import * as vm from 'node:vm'
 import { performance } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
 import { once } from 'node:events'
-import { execFileSync } from 'node:child_process'
 import pino from 'pino'
 import Fastify, { type FastifyInstance } from 'fastify'
 import requestInfo = require('../lib/index')
 import { parseClientHello, readClientHello } from '../lib/fingerprint/tls/client-hello'
 import { calculateJa3 } from '../lib/fingerprint/tls/ja3'
 import { calculateJa4 } from '../lib/fingerprint/tls/ja4'
-import { recordingLogger, until } from './helper'
+import { recordingLogger, testCertificate, until } from './helper'
 
 /** tlsCapture.timeout of the servers here: short, so that stalled clients are closed quickly. */
 const TIMEOUT = 300
@@ -32,20 +28,13 @@ const MARGIN = 1500
 /** The capture's reason for a client that did not send its whole hello in time. */
 const TIMED_OUT = new RegExp(`within ${TIMEOUT} ms`)
 
-// A self-signed certificate for 127.0.0.1, made by openssl for this run.
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-hostile-'))
 let key = ''
 let cert = ''
 let skip: string | false = false
 try {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem',
-    '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { cwd: dir, stdio: 'ignore' })
-  key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8')
-  cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8')
+  ({ key, cert } = testCertificate())
 } catch (err) {
   skip = `openssl could not make a test certificate: ${(err as Error).message}`
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true })
 }
 
 interface Harness {
