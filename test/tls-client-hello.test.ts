@@ -2,7 +2,7 @@ import { test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { parseClientHello, readClientHello, ClientHelloError } from '../lib/fingerprint/tls/client-hello'
+import { parseClientHello, readClientHello, ClientHelloError, ClientHelloReader } from '../lib/fingerprint/tls/client-hello'
 import { calculateJa3, ja3String } from '../lib/fingerprint/tls/ja3'
 import { calculateJa4, calculateJa4Forms } from '../lib/fingerprint/tls/ja4'
 import { isGrease } from '../lib/fingerprint/tls/grease'
@@ -56,6 +56,29 @@ test('the ClientHello is collected from the exact record bytes, also when fragme
   }
   t.ok(withRecords.length > 150, `${withRecords.length} hellos with record bytes`)
   t.comment(`${fragmented} of them span more than one record`)
+})
+
+// Regression: the capture re-read every record from the start on each read, so a hello trickled in many
+// one-byte records cost CPU in the square of its length. A reader now carries on from its last whole record;
+// fed the same growing bytes, it must answer exactly as a fresh read of them.
+test('a trickled ClientHello: one reader fed growing bytes answers as a fresh read at every length', { skip }, async (t) => {
+  const vector = vectors.find((v) => v.client_records_hex !== undefined && v.client_records_hex !== null) as Vector
+  const handshake = Buffer.from(vector.client_hello_handshake_hex, 'hex')
+  // The hello in one-byte records, then the same in records of 100 bytes.
+  for (const size of [1, 100]) {
+    const parts: Buffer[] = []
+    for (let i = 0; i < handshake.length; i += size) parts.push(record(handshake.subarray(i, i + size)))
+    const bytes = Buffer.concat(parts)
+    const reader = new ClientHelloReader(65536)
+    let mismatches = 0
+    for (let end = 1; end <= bytes.length; end += end < 64 ? 1 : 7) {
+      const prefix = bytes.subarray(0, end)
+      if (JSON.stringify(reader.read(prefix)) !== JSON.stringify(readClientHello(prefix, 65536))) mismatches++
+    }
+    const whole = reader.read(bytes)
+    t.equal(mismatches, 0, `records of ${size} bytes: no prefix read differently`)
+    t.same(whole.state === 'complete' ? whole.handshake : whole, handshake, `records of ${size} bytes: the whole hello`)
+  }
 })
 
 /** A minimal ClientHello handshake message with the given extensions block (undefined: none at all). */

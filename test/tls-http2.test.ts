@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { execFile, execFileSync } from 'node:child_process'
 import Fastify, { type FastifyInstance } from 'fastify'
 import requestInfo = require('../lib/index')
-import { http2ConnectionFingerprint, pseudoHeaderOrder, readHttp2Preface } from '../lib/fingerprint/http2'
+import { http2ConnectionFingerprint, Http2PrefaceReader, pseudoHeaderOrder, readHttp2Preface } from '../lib/fingerprint/http2'
 import { recordingLogger, settledRecords, testCertificate, until } from './helper'
 
 const VECTORS = path.join(__dirname, '..', '..', 'shared', 'vectors', 'tls', 'h2-akamai.json')
@@ -69,6 +69,19 @@ test('the frames before the first request give the S|WU|P of every shared vector
       t.equal(readHttp2Preface(bytes.subarray(0, cut)).state, 'incomplete', `${vector.id}: ${cut} bytes are incomplete`)
     }
   }
+})
+
+test('a trickled preface: one reader fed growing bytes answers as a fresh read at every length', { skip: noVectors }, async (t) => {
+  const firefox = vectors.find((v) => v.fp.includes(',5:0:0:101')) as { fp: string }
+  const bytes = framesOf(firefox.fp.split('|').slice(0, 3).join('|'))
+  const reader = new Http2PrefaceReader()
+  let mismatches = 0
+  for (let end = 0; end <= bytes.length; end++) {
+    const prefix = bytes.subarray(0, end)
+    if (JSON.stringify(reader.read(prefix)) !== JSON.stringify(readHttp2Preface(prefix))) mismatches++
+  }
+  t.equal(mismatches, 0, `${bytes.length + 1} prefixes, none read differently`)
+  t.equal(http2ConnectionFingerprint(reader.read(bytes)), firefox.fp.split('|').slice(0, 3).join('|'))
 })
 
 test('readHttp2Preface: defined outcomes for bytes that are not a client preface', async (t) => {

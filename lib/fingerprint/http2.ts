@@ -32,47 +32,64 @@ export interface Http2Preface {
 
 /**
  * Reads the client connection preface and the frames after it from the start of the decrypted stream.
- * Pure: the same bytes always give the same answer, and a longer prefix of the same stream never
- * contradicts a shorter one.
+ * Give `read` everything received so far (the same bytes, longer each time) while it says 'incomplete': it
+ * goes on from the last whole frame it read, so a client that trickles its frames costs time in proportion
+ * to their length, not to its square.
  */
-export function readHttp2Preface (bytes: Buffer): Http2Preface {
-  const result: Http2Preface = { state: 'incomplete', settings: undefined, windowUpdate: '00', priorities: [] }
-  const prefix = Math.min(bytes.length, PREFACE.length)
-  if (bytes.compare(PREFACE, 0, prefix, 0, prefix) !== 0) return { ...result, state: 'not-http2' }
-  let offset = PREFACE.length
-  while (offset + FRAME_HEADER_BYTES <= bytes.length) {
-    const length = bytes.readUIntBE(offset, 3)
-    const type = bytes[offset + 3]
-    const flags = bytes[offset + 4]
-    const stream = bytes.readUInt32BE(offset + 5) & 0x7fffffff
-    const payload = offset + FRAME_HEADER_BYTES
-    // §3.4: the client's preface ends with a SETTINGS frame; anything else first is a protocol error.
-    if (result.settings === undefined && type !== SETTINGS) return invalid(result, 'the preface is not followed by a SETTINGS frame')
-    if (type !== SETTINGS && type !== WINDOW_UPDATE && type !== PRIORITY) return { ...result, state: 'complete' }
-    if (payload + length > bytes.length) break
-    if (type === SETTINGS) {
-      // §6.5: a length that is not a multiple of 6 is a FRAME_SIZE_ERROR.
-      if (length % 6 !== 0 || stream !== 0) return invalid(result, 'malformed SETTINGS frame')
-      if (result.settings === undefined && (flags & ACK) === 0) {
-        const pairs: string[] = []
-        for (let i = payload; i < payload + length; i += 6) pairs.push(`${bytes.readUInt16BE(i)}:${bytes.readUInt32BE(i + 2)}`)
-        result.settings = pairs.join(';')
-      }
-    } else if (type === WINDOW_UPDATE) {
-      if (length !== 4) return invalid(result, 'malformed WINDOW_UPDATE frame') // §6.9
-      if (stream === 0 && result.windowUpdate === '00') result.windowUpdate = String(bytes.readUInt32BE(payload) & 0x7fffffff)
-    } else {
-      if (length !== 5 || stream === 0) return invalid(result, 'malformed PRIORITY frame') // §6.3
-      const dependency = bytes.readUInt32BE(payload)
-      result.priorities.push(`${stream}:${dependency >>> 31}:${dependency & 0x7fffffff}:${bytes[payload + 4] + 1}`)
+export class Http2PrefaceReader {
+  private offset = 0
+  private readonly preface: Omit<Http2Preface, 'state'> = { settings: undefined, windowUpdate: '00', priorities: [] }
+
+  read (bytes: Buffer): Http2Preface {
+    const result = this.preface
+    if (this.offset === 0) {
+      const prefix = Math.min(bytes.length, PREFACE.length)
+      if (bytes.compare(PREFACE, 0, prefix, 0, prefix) !== 0) return this.end('not-http2')
+      if (bytes.length < PREFACE.length) return this.end('incomplete')
+      this.offset = PREFACE.length
     }
-    offset = payload + length
+    while (this.offset + FRAME_HEADER_BYTES <= bytes.length) {
+      const offset = this.offset
+      const length = bytes.readUIntBE(offset, 3)
+      const type = bytes[offset + 3]
+      const flags = bytes[offset + 4] as number
+      const stream = bytes.readUInt32BE(offset + 5) & 0x7fffffff
+      const payload = offset + FRAME_HEADER_BYTES
+      // §3.4: the client's preface ends with a SETTINGS frame; anything else first is a protocol error.
+      if (result.settings === undefined && type !== SETTINGS) return this.end('invalid', 'the preface is not followed by a SETTINGS frame')
+      if (type !== SETTINGS && type !== WINDOW_UPDATE && type !== PRIORITY) return this.end('complete')
+      if (payload + length > bytes.length) break
+      if (type === SETTINGS) {
+        // §6.5: a length that is not a multiple of 6 is a FRAME_SIZE_ERROR.
+        if (length % 6 !== 0 || stream !== 0) return this.end('invalid', 'malformed SETTINGS frame')
+        if (result.settings === undefined && (flags & ACK) === 0) {
+          const pairs: string[] = []
+          for (let i = payload; i < payload + length; i += 6) pairs.push(`${bytes.readUInt16BE(i)}:${bytes.readUInt32BE(i + 2)}`)
+          result.settings = pairs.join(';')
+        }
+      } else if (type === WINDOW_UPDATE) {
+        if (length !== 4) return this.end('invalid', 'malformed WINDOW_UPDATE frame') // §6.9
+        if (stream === 0 && result.windowUpdate === '00') result.windowUpdate = String(bytes.readUInt32BE(payload) & 0x7fffffff)
+      } else {
+        if (length !== 5 || stream === 0) return this.end('invalid', 'malformed PRIORITY frame') // §6.3
+        const dependency = bytes.readUInt32BE(payload)
+        result.priorities.push(`${stream}:${dependency >>> 31}:${dependency & 0x7fffffff}:${(bytes[payload + 4] as number) + 1}`)
+      }
+      this.offset = payload + length
+    }
+    return this.end('incomplete')
   }
-  return result
+
+  /** What was read so far; `priorities` is the reader's own list, which later reads extend. */
+  private end (state: Http2Preface['state'], reason?: string): Http2Preface {
+    const { settings, windowUpdate, priorities } = this.preface
+    return reason === undefined ? { state, settings, windowUpdate, priorities } : { state, settings, windowUpdate, priorities, reason }
+  }
 }
 
-function invalid (result: Http2Preface, reason: string): Http2Preface {
-  return { ...result, state: 'invalid', reason }
+/** The preface at the start of `bytes` (see Http2PrefaceReader). Pure: the same bytes give the same answer. */
+export function readHttp2Preface (bytes: Buffer): Http2Preface {
+  return new Http2PrefaceReader().read(bytes)
 }
 
 /** `S|WU|P`: the connection part of the Akamai fingerprint, from a preface with its SETTINGS frame. */

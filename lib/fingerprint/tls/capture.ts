@@ -2,10 +2,10 @@ import type { Server, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import type { IncomingMessage } from 'node:http'
 import type { Http2ServerRequest, Http2Session } from 'node:http2'
-import { parseClientHello, readClientHello, ClientHelloError } from './client-hello.js'
+import { parseClientHello, ClientHelloReader, ClientHelloError } from './client-hello.js'
 import { calculateJa3 } from './ja3.js'
 import { calculateJa4 } from './ja4.js'
-import { http2ConnectionFingerprint, readHttp2Preface, type Http2Preface } from '../http2.js'
+import { http2ConnectionFingerprint, Http2PrefaceReader, type Http2Preface } from '../http2.js'
 
 /** What the ClientHello of a connection says about its client. */
 interface HelloFingerprint {
@@ -174,7 +174,9 @@ type Verdict = (() => void) | undefined
  * passes first, `onTimeout` gets what came.
  */
 function collect (socket: Socket, timeout: number, examine: (bytes: Buffer) => Verdict, onTimeout: (bytes: Buffer) => void): void {
-  const chunks: Buffer[] = []
+  // Everything read so far, in one buffer that doubles when full: copying all the earlier bytes on every
+  // read would make a client that trickles its bytes in small segments cost their number squared.
+  let received = Buffer.alloc(0)
   let length = 0
   const stop = (): void => {
     clearTimeout(timer)
@@ -182,13 +184,16 @@ function collect (socket: Socket, timeout: number, examine: (bytes: Buffer) => V
     socket.off('close', onClose)
     socket.pause()
   }
-  const bytesSoFar = (): Buffer => chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length)
+  const bytesSoFar = (): Buffer => received.subarray(0, length)
   const onData = (chunk: Buffer): void => {
-    chunks.push(chunk)
+    if (length + chunk.length > received.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * received.length, length + chunk.length, 2048))
+      received.copy(grown, 0, 0, length)
+      received = grown
+    }
+    chunk.copy(received, length)
     length += chunk.length
-    const bytes = bytesSoFar()
-    if (chunks.length > 1) chunks.splice(0, chunks.length, bytes)
-    const verdict = examine(bytes)
+    const verdict = examine(bytesSoFar())
     if (verdict === undefined) return
     stop()
     verdict()
@@ -210,8 +215,9 @@ interface HelloOutcome {
 }
 
 function readClientHelloOf (socket: Socket, limits: ReadLimits, outcome: HelloOutcome): void {
+  const reader = new ClientHelloReader(limits.maxBytes)
   collect(socket, limits.timeout, (bytes) => {
-    const read = readClientHello(bytes, limits.maxBytes)
+    const read = reader.read(bytes)
     if (read.state === 'incomplete') {
       // Record headers and fragmentation add a little to the hello itself; beyond that, stop reading.
       if (bytes.length <= limits.maxBytes + 4096) return undefined
@@ -235,15 +241,16 @@ function readClientHelloOf (socket: Socket, limits: ReadLimits, outcome: HelloOu
 type Http2Outcome = (bytes: Buffer, preface: Http2Preface | undefined, unread: string | undefined) => void
 
 function readHttp2FramesOf (socket: TLSSocket, limits: ReadLimits, outcome: Http2Outcome): void {
+  const reader = new Http2PrefaceReader()
   collect(socket, limits.timeout, (bytes) => {
-    const preface = readHttp2Preface(bytes)
+    const preface = reader.read(bytes)
     if (preface.state === 'complete') return () => outcome(bytes, preface, undefined)
     if (preface.state !== 'incomplete') return () => outcome(bytes, undefined, preface.reason ?? 'not an HTTP/2 connection preface')
     if (bytes.length > limits.maxBytes) return () => outcome(bytes, preface, `no request within the first ${limits.maxBytes} bytes`)
     return undefined
   }, (bytes) => {
     // A client may open a connection ahead of its first request: what it sent so far is its fingerprint.
-    const preface = readHttp2Preface(bytes)
+    const preface = reader.read(bytes)
     outcome(bytes, preface, preface.settings === undefined ? `no HTTP/2 SETTINGS frame within ${limits.timeout} ms` : undefined)
   })
 }

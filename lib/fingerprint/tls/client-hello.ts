@@ -160,36 +160,51 @@ export type ClientHelloRead =
 const MAX_FRAGMENT = 16384
 
 /**
- * Collects the ClientHello from the TLS records at the start of `bytes`: a hello may be fragmented over
- * several handshake records (RFC 8446 §5.1), which is a cheap evasion for readers of the first record only.
- * `maxBytes` bounds the handshake message. Pure: call it again with more bytes while it says 'incomplete'.
+ * Collects the ClientHello from the TLS records at the start of the bytes a connection sends: a hello may
+ * be fragmented over several handshake records (RFC 8446 §5.1), which is a cheap evasion for readers of the
+ * first record only. `maxBytes` bounds the handshake message. Give `read` everything received so far (the
+ * same bytes, longer each time) while it says 'incomplete': it goes on from the last whole record it read,
+ * so a hello that arrives in many small reads or records costs time in proportion to its length, not to
+ * its length squared.
  */
-export function readClientHello (bytes: Buffer, maxBytes: number): ClientHelloRead {
-  if (bytes.length === 0) return { state: 'incomplete' }
-  // Content type 22 (handshake); anything else, an SSLv2-style hello included, is not a TLS ClientHello.
-  if (bytes[0] !== 0x16) return { state: 'not-tls' }
-  const fragments: Buffer[] = []
-  let collected = 0
-  let needed = -1
-  for (let offset = 0; ;) {
-    if (offset + 5 > bytes.length) return { state: 'incomplete' }
-    if (bytes[offset] !== 0x16) return { state: 'invalid', reason: `record type ${bytes[offset]} inside the ClientHello` }
-    if (bytes[offset + 1] !== 0x03) return offset === 0 ? { state: 'not-tls' } : { state: 'invalid', reason: 'record version is not 3.x' }
-    const length = bytes.readUInt16BE(offset + 3)
-    if (length === 0 || length > MAX_FRAGMENT) return { state: 'invalid', reason: `record length ${length}` }
-    if (offset + 5 + length > bytes.length) return { state: 'incomplete' }
-    fragments.push(bytes.subarray(offset + 5, offset + 5 + length))
-    collected += length
-    offset += 5 + length
-    if (needed === -1 && collected >= 4) {
-      const head = fragments.length === 1 ? fragments[0] as Buffer : Buffer.concat(fragments)
-      if (head[0] !== 1) return { state: 'invalid', reason: `handshake type ${head[0]} is not a ClientHello` }
-      needed = 4 + head.readUIntBE(1, 3)
-      if (needed > maxBytes) return { state: 'invalid', reason: `ClientHello of ${needed} bytes is over the ${maxBytes}-byte cap` }
-    }
-    if (needed !== -1 && collected >= needed) {
-      const handshake = fragments.length === 1 ? fragments[0] as Buffer : Buffer.concat(fragments)
-      return { state: 'complete', handshake: handshake.subarray(0, needed) }
+export class ClientHelloReader {
+  private offset = 0
+  private readonly fragments: Buffer[] = []
+  private collected = 0
+  private needed = -1
+
+  constructor (private readonly maxBytes: number) {}
+
+  read (bytes: Buffer): ClientHelloRead {
+    if (bytes.length === 0) return { state: 'incomplete' }
+    // Content type 22 (handshake); anything else, an SSLv2-style hello included, is not a TLS ClientHello.
+    if (bytes[0] !== 0x16) return { state: 'not-tls' }
+    for (;;) {
+      const offset = this.offset
+      if (offset + 5 > bytes.length) return { state: 'incomplete' }
+      if (bytes[offset] !== 0x16) return { state: 'invalid', reason: `record type ${bytes[offset]} inside the ClientHello` }
+      if (bytes[offset + 1] !== 0x03) return offset === 0 ? { state: 'not-tls' } : { state: 'invalid', reason: 'record version is not 3.x' }
+      const length = bytes.readUInt16BE(offset + 3)
+      if (length === 0 || length > MAX_FRAGMENT) return { state: 'invalid', reason: `record length ${length}` }
+      if (offset + 5 + length > bytes.length) return { state: 'incomplete' }
+      this.fragments.push(bytes.subarray(offset + 5, offset + 5 + length))
+      this.collected += length
+      this.offset = offset + 5 + length
+      if (this.needed === -1 && this.collected >= 4) {
+        const head = this.fragments.length === 1 ? this.fragments[0] as Buffer : Buffer.concat(this.fragments)
+        if (head[0] !== 1) return { state: 'invalid', reason: `handshake type ${head[0]} is not a ClientHello` }
+        this.needed = 4 + head.readUIntBE(1, 3)
+        if (this.needed > this.maxBytes) return { state: 'invalid', reason: `ClientHello of ${this.needed} bytes is over the ${this.maxBytes}-byte cap` }
+      }
+      if (this.needed !== -1 && this.collected >= this.needed) {
+        const handshake = this.fragments.length === 1 ? this.fragments[0] as Buffer : Buffer.concat(this.fragments)
+        return { state: 'complete', handshake: handshake.subarray(0, this.needed) }
+      }
     }
   }
+}
+
+/** The ClientHello at the start of `bytes` (see ClientHelloReader). Pure: call it again with more bytes while it says 'incomplete'. */
+export function readClientHello (bytes: Buffer, maxBytes: number): ClientHelloRead {
+  return new ClientHelloReader(maxBytes).read(bytes)
 }
