@@ -1,7 +1,9 @@
 'use strict'
 
-// Starting the benchmark's child processes, pinning them to CPUs, and talking to them over IPC.
+// Starting the benchmarks' child processes, pinning them to CPUs, talking to them over IPC, and the CPU time
+// the whole machine used.
 
+const fs = require('node:fs')
 const { spawn, execFileSync } = require('node:child_process')
 const { once } = require('node:events')
 const path = require('node:path')
@@ -75,4 +77,21 @@ class Child {
   }
 }
 
-module.exports = { pinCpus, Child }
+/**
+ * CPU time used so far on the whole machine, in µs, from the busy columns of /proc/stat (in USER_HZ ticks,
+ * 100 per second on Linux). softirq is included because getrusage charges it to the processes (it is where
+ * loopback TCP is handled), steal because time the hypervisor gives elsewhere is lost to the server too.
+ * NaN where there is no /proc/stat.
+ */
+function machineBusyMicros () {
+  let stat
+  try {
+    stat = fs.readFileSync('/proc/stat', 'latin1')
+  } catch {
+    return NaN
+  }
+  const [user, nice, system, , , irq, softirq, steal] = stat.slice(4, stat.indexOf('\n')).trim().split(/\s+/).map(Number)
+  return (user + nice + system + irq + softirq + steal) * 10_000
+}
+
+module.exports = { pinCpus, Child, machineBusyMicros }

@@ -4,11 +4,10 @@
 // run, round by round, so that drift of the machine (other load, CPU frequency) hits all three alike.
 // bench/README.md explains what is measured and how to read the report.
 
-const fs = require('node:fs')
 const { parseArgs } = require('node:util')
 const autocannon = require('autocannon')
 const BROWSER_HEADERS = require('./browser-headers.js')
-const { pinCpus, Child } = require('./processes.js')
+const { pinCpus, Child, machineBusyMicros } = require('./processes.js')
 const { formatRound, summarise, printReport } = require('./report.js')
 
 const CONFIGURATIONS = ['bare', 'fastify-logging', 'plugin', 'plugin-devnull']
@@ -66,23 +65,6 @@ function load (port, seconds, options) {
     headers: BROWSER_HEADERS,
     ...(options.rate !== undefined && { overallRate: options.rate })
   })
-}
-
-/**
- * CPU time used so far on the whole machine, in µs, from the busy columns of /proc/stat (in USER_HZ ticks,
- * 100 per second on Linux). softirq is included because getrusage charges it to the processes (it is where
- * loopback TCP is handled), steal because time the hypervisor gives elsewhere is lost to the server too.
- * NaN where there is no /proc/stat.
- */
-function machineBusyMicros () {
-  let stat
-  try {
-    stat = fs.readFileSync('/proc/stat', 'latin1')
-  } catch {
-    return NaN
-  }
-  const [user, nice, system, , , irq, softirq, steal] = stat.slice(4, stat.indexOf('\n')).trim().split(/\s+/).map(Number)
-  return (user + nice + system + irq + softirq + steal) * 10_000
 }
 
 /** One measured round of one server: its throughput and latency, and what it cost its process. */
