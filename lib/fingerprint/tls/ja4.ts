@@ -38,8 +38,12 @@ function hash12 (): string {
   return fingerprintText.hash('sha256').slice(0, 12)
 }
 
+// Loops rather than Array.prototype.filter: a callback per value cost more than the rest of the list work
+// (callgrind, per new TLS connection).
 function withoutGrease (values: readonly number[]): number[] {
-  return values.filter((v) => !isGrease(v))
+  const kept: number[] = []
+  for (const value of values) if (!isGrease(value)) kept.push(value)
+  return kept
 }
 
 /**
@@ -75,9 +79,9 @@ function alpnChars (alpn: readonly Buffer[]): string {
 
 /** The version: the highest non-GREASE supported_versions value when that extension is sent, else legacy_version. */
 function versionOf (hello: ClientHello): string {
-  const offered = hello.supportedVersions.filter((v) => !isGrease(v))
-  const version = offered.length > 0 ? Math.max(...offered) : hello.legacyVersion
-  return VERSIONS[version] ?? '00'
+  let highest = -1
+  for (const value of hello.supportedVersions) if (!isGrease(value) && value > highest) highest = value
+  return VERSIONS[highest === -1 ? hello.legacyVersion : highest] ?? '00'
 }
 
 /** The parts every JA4 form is made of: `a`, and the lists without GREASE, in wire order. */
@@ -118,7 +122,9 @@ function form (a: string, ciphers: ArrayLike<number>, extensions: ArrayLike<numb
 
 /** The sorted lists of `ja4` and `ja4_r`: all ciphers; the extensions without SNI (0000) and ALPN (0010). */
 function sortedLists ({ ciphers, extensions }: Parts): { ciphers: Uint16Array, extensions: Uint16Array } {
-  return { ciphers: sortedAsHex(ciphers), extensions: sortedAsHex(extensions.filter((e) => e !== 0x0000 && e !== 0x0010)) }
+  const kept: number[] = []
+  for (const extension of extensions) if (extension !== 0x0000 && extension !== 0x0010) kept.push(extension)
+  return { ciphers: sortedAsHex(ciphers), extensions: sortedAsHex(kept) }
 }
 
 /** JA4 of a ClientHello, exact to FoxIO's JA4.md: the fingerprint a connection is known by. */
