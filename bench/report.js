@@ -105,4 +105,4 @@ function caveats (summaries, rate) {
   return notes
 }
 
-module.exports = { formatRound, summarise, printReport }
+module.exports = { formatRound, summarise, printReport, number, percent, median }

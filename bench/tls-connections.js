@@ -10,6 +10,7 @@ const path = require('node:path')
 const { execFileSync } = require('node:child_process')
 const { parseArgs } = require('node:util')
 const { pinCpus, Child, machineBusyMicros } = require('./processes.js')
+const { number, percent, median } = require('./report.js')
 
 const CONFIGURATIONS = ['capture', 'none']
 // capture / none: the capture may cost at most 5 % of the new connections a server can take.
@@ -93,15 +94,6 @@ async function measureRound (server, clients, options) {
     fingerprinted: fingerprinted / result.completed,
     failures: result.failures
   }
-}
-
-const number = (value, digits) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-const percent = (share) => Number.isNaN(share) ? 'n/a' : `${number(Math.round(share * 100) || 0, 0)} %`
-
-function median (values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 function formatRound (name, round) {
