@@ -11,14 +11,7 @@ import { calculateJa3 } from '../lib/fingerprint/tls/ja3'
 import { calculateJa4 } from '../lib/fingerprint/tls/ja4'
 import { testCertificate, until } from './helper'
 
-let key = ''
-let cert = ''
-let skip: string | false = false
-try {
-  ({ key, cert } = testCertificate())
-} catch (err) {
-  skip = `openssl could not make a test certificate: ${(err as Error).message}`
-}
+const { key, cert, skip } = testCertificate()
 
 async function server (options: requestInfo.RequestInfoOptions = {}): Promise<{ app: FastifyInstance, port: number }> {
   const app = Fastify({ https: { key, cert }, logger: false })

@@ -17,13 +17,7 @@ const vectors: Array<{ id: string, fp: string, ja4_same_connection?: string }> =
   fs.existsSync(VECTORS) ? JSON.parse(fs.readFileSync(VECTORS, 'utf8')).vectors : []
 const noVectors = vectors.length === 0 ? `${VECTORS} is absent: the shared HTTP/2 vectors are needed` : false
 
-let certificate: { key: string, cert: string } | undefined
-let noOpenssl: string | false = false
-try {
-  certificate = testCertificate()
-} catch (err) {
-  noOpenssl = `openssl could not make a test certificate: ${(err as Error).message}`
-}
+const { skip: noOpenssl, ...certificate } = testCertificate()
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
 
