@@ -1,0 +1,178 @@
+import { Lru } from 'toad-cache'
+import { charClasses } from './chars.js'
+import { decodeValue } from './decode.js'
+import { DETECTORS } from './families.js'
+import { Place, type Detector, type Inspected, type Paranoia, type Rule, type Scope, type Threat } from './types.js'
+
+export type { Detector, Inspected, Paranoia, Rule, Scope, Threat, ThreatKind } from './types.js'
+
+/** What the detectors read of a request before its body. */
+export interface RequestParts {
+  /** The request-target as received: still percent-encoded. */
+  readonly url: string
+  /** Header names in lower case, as Node gives them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+export interface DetectionSettings {
+  paranoia: Paranoia
+  /** Rule ids switched off. */
+  disable: readonly string[]
+  /** Characters of a body inspected; the rest is not. */
+  bodyLimit: number
+  /** Distinct User-Agents whose findings are kept. */
+  userAgentCacheSize: number
+}
+
+/** The detectors bound to settings: pure functions of the request parts they are given. */
+export interface Detection {
+  readonly rules: readonly Rule[]
+  /** Findings in the URL and headers. */
+  request (parts: RequestParts): Threat[]
+  /**
+   * Adds findings in a body: a parsed object (JSON, a parsed form), or a string (`text/*`, or a raw
+   * `application/x-www-form-urlencoded` body). Returns false when the body was longer than `bodyLimit`
+   * and only its first part was inspected.
+   */
+  body (body: unknown, contentType: string | undefined, out: Threat[]): boolean
+}
+
+// Longest parameter, header or cookie name kept in a finding's `where`.
+const NAME_LENGTH = 64
+// Nesting of a parsed body walked; deeper members are counted as not inspected.
+const BODY_DEPTH = 32
+
+const FORWARDED = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-server', 'x-real-ip', 'x-client-ip', 'true-client-ip'])
+// Headers read elsewhere, or whose values are the protocol's own and never an argument.
+const NOT_INSPECTED = new Set(['user-agent', 'referer', 'cookie', 'host', 'content-length', 'connection'])
+
+/** Sum of the scores of `threats`. */
+export function threatScore (threats: readonly Threat[]): number {
+  let score = 0
+  for (let i = 0; i < threats.length; i++) score += threats[i].score
+  return score
+}
+
+export function createDetection (settings: DetectionSettings, detectors: readonly Detector[] = DETECTORS): Detection {
+  const scope: Scope = { paranoia: settings.paranoia, disabled: new Set(settings.disable) }
+  const rules = detectors.flatMap((d) => d.rules)
+  // Detectors per place bit, keeping only those with a rule that runs in this scope.
+  const byPlace: Detector[][] = []
+  for (let bit = 0; bit < 10; bit++) {
+    byPlace.push(detectors.filter((d) => (d.places & (1 << bit)) !== 0 &&
+      d.rules.some((r) => r.paranoia <= scope.paranoia && !scope.disabled.has(r.id))))
+  }
+  const userAgents = new Lru<readonly Threat[]>(settings.userAgentCacheSize)
+
+  function inspect (place: number, name: string, raw: string, plusIsSpace: boolean, out: Threat[]): void {
+    const list = byPlace[31 - Math.clz32(place)]
+    if (list.length === 0 || raw.length === 0) return
+    const text = place === Place.otherHeader ? raw.toLowerCase() : decodeValue(raw, plusIsSpace)
+    const value: Inspected = { place, name: name.length > NAME_LENGTH ? name.slice(0, NAME_LENGTH) : name, raw, text, chars: charClasses(text) }
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]
+      if (d.triggers === 0 || (value.chars & d.triggers) !== 0) d.inspect(value, scope, out)
+    }
+  }
+
+  /** `a=1&b=2` pairs: names (Place.queryName or bodyName) and values (Place.query or body). */
+  function inspectPairs (pairs: string, namePlace: number, valuePlace: number, out: Threat[]): void {
+    let start = 0
+    while (start <= pairs.length) {
+      let end = pairs.indexOf('&', start)
+      if (end === -1) end = pairs.length
+      if (end > start) {
+        const eq = pairs.indexOf('=', start)
+        const rawName = eq === -1 || eq > end ? pairs.slice(start, end) : pairs.slice(start, eq)
+        const name = decodeValue(rawName, true)
+        inspect(namePlace, name, rawName, true, out)
+        if (eq !== -1 && eq < end) inspect(valuePlace, name, pairs.slice(eq + 1, end), true, out)
+      }
+      start = end + 1
+    }
+  }
+
+  function inspectUserAgent (ua: string, out: Threat[]): void {
+    let found = userAgents.get(ua)
+    if (found === undefined) {
+      const list: Threat[] = []
+      inspect(Place.userAgent, 'user-agent', ua, false, list)
+      found = Object.freeze(list.map((t) => Object.freeze(t)))
+      userAgents.set(ua, found)
+    }
+    for (let i = 0; i < found.length; i++) addOnce(out, found[i])
+  }
+
+  function inspectCookies (header: string, out: Threat[]): void {
+    for (const pair of header.split(';')) {
+      const eq = pair.indexOf('=')
+      const name = (eq === -1 ? '' : pair.slice(0, eq)).trim()
+      const value = (eq === -1 ? pair : pair.slice(eq + 1)).trim()
+      inspect(Place.cookie, name, value, false, out)
+    }
+  }
+
+  function request (parts: RequestParts): Threat[] {
+    const out: Threat[] = []
+    const url = parts.url
+    const q = url.indexOf('?')
+    inspect(Place.path, '', q === -1 ? url : url.slice(0, q), false, out)
+    if (q !== -1) inspectPairs(url.slice(q + 1), Place.queryName, Place.query, out)
+    const headers = parts.headers
+    for (const name in headers) {
+      const header = headers[name]
+      if (header === undefined) continue
+      const values = typeof header === 'string' ? [header] : header
+      for (const value of values) {
+        if (name === 'user-agent') inspectUserAgent(value, out)
+        else if (name === 'referer') inspect(Place.referer, name, value, false, out)
+        else if (name === 'cookie') inspectCookies(value, out)
+        else if (FORWARDED.has(name)) inspect(Place.forwarded, name, value, false, out)
+        else if (!NOT_INSPECTED.has(name)) inspect(Place.otherHeader, name, value, false, out)
+      }
+    }
+    return out
+  }
+
+  function body (value: unknown, contentType: string | undefined, out: Threat[]): boolean {
+    const budget = { left: settings.bodyLimit }
+    if (typeof value === 'string') {
+      const whole = value.length <= budget.left
+      const text = whole ? value : value.slice(0, budget.left)
+      if (contentType !== undefined && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+        inspectPairs(text, Place.bodyName, Place.body, out)
+      } else inspect(Place.body, '', text, false, out)
+      return whole
+    }
+    if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) return walk(value, '', 0, budget, out)
+    return true
+  }
+
+  /** Member names and string values of a parsed body, depth first, within the character budget. */
+  function walk (node: object, name: string, depth: number, budget: { left: number }, out: Threat[]): boolean {
+    if (depth > BODY_DEPTH) return false
+    const isArray = Array.isArray(node)
+    for (const key of Object.keys(node)) {
+      if (budget.left <= 0) return false
+      const member = isArray ? name : key
+      if (!isArray) {
+        budget.left -= key.length
+        inspect(Place.bodyName, key, key, false, out)
+      }
+      const child = (node as Record<string, unknown>)[key]
+      if (typeof child === 'string') {
+        const text = child.length <= budget.left ? child : child.slice(0, budget.left)
+        budget.left -= child.length
+        inspect(Place.body, member, text, false, out)
+      } else if (typeof child === 'object' && child !== null && !walk(child, member, depth + 1, budget, out)) return false
+    }
+    return budget.left >= 0
+  }
+
+  return { rules, request, body }
+}
+
+function addOnce (out: Threat[], threat: Threat): void {
+  for (let i = 0; i < out.length; i++) if (out[i].rule === threat.rule) return
+  out.push(threat)
+}
