@@ -3,12 +3,13 @@
 // npm run eval: the detectors over the labelled corpus. Detection rate per label and per CRS paranoia
 // level, false positives on benign traffic, µs per request and the time of 64 KB hostile inputs.
 // Options: --corpus DIR, --json FILE, --misses LABEL [--pl N] (print what was missed), --fp [N] (print false
-// positives at paranoia N), --quick (no timing).
+// positives at paranoia N), --quick (no timing). The build is read from dist/, or from $DETECT_DIST.
 
 const fs = require('node:fs')
 const path = require('node:path')
 const { parseArgs } = require('node:util')
-const { createDetection, threatScore } = require('../dist/detect/index.js')
+const DIST = process.env.DETECT_DIST === undefined ? path.join(__dirname, '..', 'dist') : path.resolve(process.env.DETECT_DIST)
+const { createDetection, threatScore } = require(path.join(DIST, 'detect', 'index.js'))
 const { DEFAULT_CORPUS, readNdjson, detectRecord, readSeedLines } = require('./corpus.js')
 const { hostileInputs, timeHostile, timePerRequest } = require('./timing.js')
 
