@@ -16,10 +16,14 @@ export interface RequestInfoCounters {
   tlsConnectionsRefused: number
   /** HTTP/2 connections (option `h2Capture`) whose first frames gave no fingerprint: none in time, too big, or malformed. */
   h2ConnectionsUnread: number
+  /** Requests whose threatScore reached option `detect.threshold`. */
+  attacks: number
+  /** Request bodies longer than option `detect.bodyLimit`: only their first part was inspected. */
+  bodiesTruncated: number
   /** Failures inside the plugin (each logged once); the request went on. */
   errors: number
 }
 
 export function createCounters (): RequestInfoCounters {
-  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, errors: 0 }
+  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, attacks: 0, bodiesTruncated: 0, errors: 0 }
 }

@@ -14,6 +14,9 @@ import { createEcsRecord, createFlatRecord, type RecordSettings } from './ship/r
 import { createRecordWriter, pinoStream } from './ship/writer.js'
 import { COUNTERS_EVENT, type LogstashCounters } from './ship/logstash/counters.js'
 import { createCounters, type RequestInfoCounters as Counters } from './counters.js'
+import { createDetection, threatScore } from './detect/index.js'
+import type { DetectOptions as DetectOpts } from './detect/options.js'
+import type { Paranoia as Level1to4, Threat as Finding, ThreatKind as Kind } from './detect/types.js'
 
 // Real clients send a few hundred distinct Accept values and header orders; more only evicts older entries.
 const HEADER_HASH_CACHE_SIZE = 1024
@@ -87,6 +90,11 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
   }
   const { skip, recordLevel } = settings
+  const detect = settings.detect
+  const detection = detect === false
+    ? undefined
+    : createDetection({ paranoia: detect.paranoia, disable: detect.disable, bodyLimit: detect.bodyLimit, userAgentCacheSize: settings.userAgentCacheSize })
+  const threshold = detect === false ? Infinity : detect.threshold
   const recordSettings: RecordSettings = {
     serviceName: settings.serviceName,
     maskIp: createIpMasker(settings.ip, settings.ipHmacKey),
@@ -126,6 +134,11 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
         counters.skipped++
       }
       fillRequestInfo(info, request, context)
+      if (detection !== undefined) {
+        const threats = detection.request(request)
+        info.threats = threats
+        info.threatScore = threatScore(threats)
+      }
     } catch (err) {
       failed(err, request.id, 'building requestInfo')
     }
@@ -137,6 +150,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     const info = request.requestInfo
     info.status = status
     info.responseTime = responseTime
+    if (info.threatScore >= threshold) counters.attacks++
     let level: Level = 'info'
     try {
       const chosen = typeof recordLevel === 'function' ? recordLevel(status, info) : recordLevel
@@ -176,6 +190,27 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     next()
   })
 
+  // Bodies are inspected once Fastify has parsed them, before validation and the handler see them.
+  if (detection !== undefined && detect !== false && detect.bodyLimit > 0) {
+    fastify.addHook('preValidation', function requestInfoPreValidation (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) {
+      const body = request.body
+      const info = request.requestInfo
+      if (body !== undefined && body !== null && info !== null) {
+        try {
+          const threats = info.threats.slice()
+          if (!detection.body(body, headerString(request.headers['content-type']), threats)) counters.bodiesTruncated++
+          if (threats.length !== info.threats.length) {
+            info.threats = threats
+            info.threatScore = threatScore(threats)
+          }
+        } catch (err) {
+          failed(err, request.id, 'inspecting the body')
+        }
+      }
+      next()
+    })
+  }
+
   fastify.addHook('onResponse', function requestInfoOnResponse (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
     const r = request as PluginRequest
     if (r.requestInfo === null) build(r)
@@ -195,6 +230,10 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   })
 }
 
+function headerString (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
 fp(fastifyRequestInfo, { fastify: '5.x', name: 'fastify-request-info' })
 
 type FastifyRequestInfo = typeof fastifyRequestInfo
@@ -210,6 +249,10 @@ declare namespace fastifyRequestInfo {
   export type FingerprintHeaderPreset = Preset
   export type RequestInfoCounters = Counters
   export type TransportCounters = LogstashCounters
+  export type DetectOptions = DetectOpts
+  export type Paranoia = Level1to4
+  export type Threat = Finding
+  export type ThreatKind = Kind
   /**
    * The application's own requestInfo fields, written to the record under `custom`. Extend it:
    * `declare module 'fastify-request-info' { interface RequestInfoCustom { tenant?: string } }`

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { RequestInfo } from './request-info.js'
 import { FINGERPRINT_HEADER_PRESETS, type FingerprintHeaderNames, type FingerprintHeaderPreset } from './fingerprint/proxy-headers.js'
+import { resolveDetectOptions, type DetectOptions, type ResolvedDetectOptions } from './detect/options.js'
 
 /** pino level names a record can be written at. */
 export type RecordLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
@@ -95,6 +96,12 @@ export interface RequestInfoOptions {
    * @default false
    */
   h2Capture?: boolean | { timeout?: number, maxBytes?: number }
+  /**
+   * Attack detection on every request: findings in `requestInfo.threats` and the record (README,
+   * "Detection"). `false` turns it off.
+   * @default { paranoia: 1, disable: [], threshold: 5, bodyLimit: 65536 }
+   */
+  detect?: boolean | DetectOptions
 }
 
 /** Options after validation, with every default applied. */
@@ -113,6 +120,7 @@ export interface ResolvedOptions {
   userAgentCacheSize: number
   tlsCapture: { timeout: number, maxBytes: number } | false
   h2Capture: { timeout: number, maxBytes: number } | false
+  detect: ResolvedDetectOptions | false
 }
 
 interface NormalisedHeaderNames { ja3: string[], ja4: string[], h2: string[] }
@@ -121,7 +129,7 @@ const LEVELS: readonly RecordLevel[] = ['fatal', 'error', 'warn', 'info', 'debug
 const IP_MODES: readonly IpPrivacy[] = ['full', 'truncate', 'hmac', 'none']
 const SHAPES = ['ecs', 'flat'] as const
 const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'recordLevel', 'skip',
-  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture', 'h2Capture'])
+  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture', 'h2Capture', 'detect'])
 
 function fail (message: string): never {
   throw new TypeError(`fastify-request-info: ${message}`)
@@ -249,6 +257,7 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
     maxValueLength: integer('maxValueLength', o.maxValueLength, 64, 1_048_576, 2048),
     userAgentCacheSize: integer('userAgentCacheSize', o.userAgentCacheSize, 0, 1_000_000, 1000),
     tlsCapture: capture('tlsCapture', o.tlsCapture, true, 10_000, 16_384),
-    h2Capture: capture('h2Capture', o.h2Capture, false, 500, 16_384)
+    h2Capture: capture('h2Capture', o.h2Capture, false, 500, 16_384),
+    detect: resolveDetectOptions(o.detect, fail)
   }
 }

@@ -7,6 +7,7 @@ import { clientAddresses } from './fingerprint/client-ip.js'
 import { hasFingerprintHeader, readFingerprintHeaders } from './fingerprint/proxy-headers.js'
 import { tlsConnectionOf } from './fingerprint/tls/capture.js'
 import { pseudoHeaderOrder } from './fingerprint/http2.js'
+import type { Threat } from './detect/types.js'
 
 /** Where the TLS / HTTP/2 fingerprints of a request came from. */
 export type FingerprintSource = 'header' | 'socket'
@@ -66,6 +67,10 @@ export interface RequestInfo {
   readonly ho: string
   /** xxhash64 of the header order. */
   readonly hoh: string
+  /** Attack findings in the request (README, "Detection"); empty when none, or when option `detect` is off. */
+  threats: readonly Threat[]
+  /** Sum of the findings' scores; option `detect.threshold` (5) or more makes the request an attack. */
+  threatScore: number
   /** Response status code, set on response. */
   status: number | undefined
   /** Response time in milliseconds, set on response. */
@@ -99,12 +104,14 @@ export interface RequestInfoContext {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
+const NO_THREATS: readonly Threat[] = Object.freeze([])
+
 /** A requestInfo with every field present, so all of them share one hidden class. */
 export function emptyRequestInfo (serviceName: string, reqId: string, method: string): RequestInfo {
   return {
     serviceName, ip: '', realIp: '', ips: [], reqId, method, path: '', query: undefined, host: undefined,
     referer: undefined, ua: undefined, uah: undefined, uai: undefined, ssl: undefined, sslh: undefined,
-    ja4: undefined, h2: undefined, fingerprintSource: undefined, sni: undefined, alpn: undefined, tlsVersion: undefined, ac: undefined, ach: undefined, ho: '', hoh: '',
+    ja4: undefined, h2: undefined, fingerprintSource: undefined, sni: undefined, alpn: undefined, tlsVersion: undefined, ac: undefined, ach: undefined, ho: '', hoh: '', threats: NO_THREATS, threatScore: 0,
     status: undefined, responseTime: undefined, aborted: false, user: undefined, mfa: undefined,
     captcha: undefined, custom: {}
   }

@@ -128,7 +128,8 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
         else if (name === 'referer') inspect(Place.referer, name, value, false, out)
         else if (name === 'cookie') inspectCookies(value, out)
         else if (FORWARDED.has(name)) inspect(Place.forwarded, name, value, false, out)
-        else if (!NOT_INSPECTED.has(name)) inspect(Place.otherHeader, name, value, false, out)
+        // HTTP/2 pseudo-headers (`:path`) repeat what was read above.
+        else if (!NOT_INSPECTED.has(name) && name.charCodeAt(0) !== 0x3a) inspect(Place.otherHeader, name, value, false, out)
       }
     }
     return out

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import type { RequestInfo } from '../request-info.js'
 import type { UserAgentInfo } from '../fingerprint/user-agent.js'
+import type { Threat } from '../detect/types.js'
 import { bool, num, obj, optionalObj, quote, raw, str, strings } from './json.js'
 
 /** ECS version the `ecs` record shape follows. */
@@ -54,6 +55,18 @@ function customJson (info: RequestInfo, settings: RecordSettings): string | unde
   return undefined
 }
 
+/** `threats` as a JSON array; undefined when there are none. */
+function threatsJson (threats: readonly Threat[], max: number): string | undefined {
+  if (threats.length === 0) return undefined
+  let list = ''
+  for (let i = 0; i < threats.length; i++) {
+    const t = threats[i]
+    list += (i === 0 ? '{"kind":' : ',{"kind":') + quote(t.kind) + str('rule', t.rule) + str('where', cut(t.where, max)) +
+      str('excerpt', cut(t.excerpt, max)) + num('score', t.score) + '}'
+  }
+  return '[' + list + ']'
+}
+
 function userJson (info: RequestInfo): string | undefined {
   const user = info.user
   return user === undefined ? undefined : JSON.stringify(typeof user === 'number' ? user : String(user))
@@ -100,6 +113,7 @@ export function createFlatRecord (settings: RecordSettings): RecordBuilder {
       str('fingerprintSource', info.fingerprintSource) +
       str('sni', cut(info.sni, max)) + str('alpn', cut(info.alpn, max)) + str('tlsVersion', info.tlsVersion) +
       str('ac', cut(info.ac, max)) + str('ach', info.ach) + str('ho', cut(info.ho, max)) + str('hoh', info.hoh) +
+      raw('threats', threatsJson(info.threats, max)) + (info.threatScore > 0 ? num('threatScore', info.threatScore) : '') +
       num('status', info.status) + num('responseTime', info.responseTime) + (info.aborted ? bool('aborted', true) : '') +
       raw('user', userJson(info)) + bool('mfa', info.mfa) + bool('captcha', info.captcha) + raw('custom', customJson(info, settings))
   }
@@ -172,6 +186,7 @@ export function createEcsRecord (settings: RecordSettings): RecordBuilder {
         (ua === undefined || uai === undefined ? '' : uaiRest(ua, uai)) +
         str('ac', cut(info.ac, max)) + str('ach', info.ach) +
         str('ssl', cut(info.ssl, max)) + str('h2', cut(info.h2, max)) + str('fingerprint_source', info.fingerprintSource) +
+        raw('threats', threatsJson(info.threats, max)) + (info.threatScore > 0 ? num('threat_score', info.threatScore) : '') +
         (info.aborted ? bool('aborted', true) : '') + bool('mfa', info.mfa) + bool('captcha', info.captcha) +
         raw('custom', customJson(info, settings)))
   }

@@ -29,7 +29,7 @@ function flushAllOnExit (): void {
 /** Top-level keys the record may have; a pino serializer on any of them must see the object. */
 const RECORD_KEYS = ['ecs', 'event', 'service', 'source', 'client', 'network', 'http', 'url', 'user_agent', 'tls', 'user',
   'request_info', 'serviceName', 'ip', 'realIp', 'ips', 'reqId', 'method', 'path', 'query', 'host', 'referer', 'ua', 'uai',
-  'uah', 'ssl', 'sslh', 'ja4', 'h2', 'fingerprintSource', 'sni', 'alpn', 'tlsVersion', 'ac', 'ach', 'ho', 'hoh', 'status', 'responseTime', 'aborted',
+  'uah', 'ssl', 'sslh', 'ja4', 'h2', 'fingerprintSource', 'sni', 'alpn', 'tlsVersion', 'ac', 'ach', 'ho', 'hoh', 'threats', 'threatScore', 'status', 'responseTime', 'aborted',
   'mfa', 'captcha', 'custom']
 
 type Slots = Record<string, any>

@@ -1,0 +1,67 @@
+import type { Paranoia } from './types.js'
+import { DETECTORS } from './families.js'
+
+/** Option `detect`: attack signatures on every request. */
+export interface DetectOptions {
+  /**
+   * CRS-style paranoia level: 1 runs only rules that rarely match benign traffic; 2–4 add broader rules
+   * that catch more evasions and match more benign requests.
+   * @default 1
+   */
+  paranoia?: Paranoia
+  /**
+   * Ids of rules that never run (README, "Detection rules"), for a rule that matches your own traffic.
+   * @default []
+   */
+  disable?: string[]
+  /**
+   * Total score (`requestInfo.threatScore`) from which a request counts as an attack: one critical finding
+   * (5) by default, as CRS's inbound anomaly threshold.
+   * @default 5
+   */
+  threshold?: number
+  /**
+   * Characters of each request body inspected in the preValidation hook, after Fastify parsed it: JSON
+   * members and string values, form fields, `text/*`. 0 leaves bodies alone.
+   * @default 65536
+   */
+  bodyLimit?: number
+}
+
+export interface ResolvedDetectOptions {
+  paranoia: Paranoia
+  disable: string[]
+  threshold: number
+  bodyLimit: number
+}
+
+const KNOWN = ['paranoia', 'disable', 'threshold', 'bodyLimit']
+
+/** Validates option `detect`; `fail` throws with the plugin's prefix. Returns false when detection is off. */
+export function resolveDetectOptions (value: unknown, fail: (message: string) => never): ResolvedDetectOptions | false {
+  if (value === false) return false
+  if (value !== undefined && value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    fail('option detect must be a boolean or an object { paranoia, disable, threshold, bodyLimit }')
+  }
+  const o = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.includes(key)) fail(`unknown option 'detect.${key}'; known are ${KNOWN.join(', ')}`)
+  }
+  const paranoia = o.paranoia ?? 1
+  if (paranoia !== 1 && paranoia !== 2 && paranoia !== 3 && paranoia !== 4) fail(`option detect.paranoia must be 1, 2, 3 or 4; got ${String(paranoia)}`)
+  const disable = o.disable ?? []
+  if (!Array.isArray(disable) || !disable.every((id) => typeof id === 'string')) fail('option detect.disable must be an array of rule ids')
+  const known = new Set(DETECTORS.flatMap((d) => d.rules.map((r) => r.id)))
+  for (const id of disable as string[]) {
+    if (!known.has(id)) fail(`option detect.disable names no rule: '${id}' (the rule ids are listed in the README, "Detection rules")`)
+  }
+  const threshold = o.threshold ?? 5
+  if (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 1 || threshold > 1000) {
+    fail(`option detect.threshold must be an integer from 1 to 1000; got ${String(threshold)}`)
+  }
+  const bodyLimit = o.bodyLimit ?? 65536
+  if (typeof bodyLimit !== 'number' || !Number.isInteger(bodyLimit) || bodyLimit < 0 || bodyLimit > 16_777_216) {
+    fail(`option detect.bodyLimit must be an integer from 0 to 16777216; got ${String(bodyLimit)}`)
+  }
+  return { paranoia, disable: [...disable], threshold, bodyLimit }
+}
