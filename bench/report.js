@@ -7,6 +7,8 @@
  * plugin-devnull for the cost of shipping the records through the Logstash transport.
  */
 const TARGETS = { bare: 0.65, 'fastify-logging': 1.0, 'plugin-devnull': 0.9 }
+/** CPU µs per request that attack detection may add: plugin against plugin-no-detect. */
+const DETECTION_TARGET = 5
 
 const number = (value, digits) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 // A share of one CPU; NaN (other load without /proc/stat) is shown as unknown, and -0 as 0.
@@ -80,6 +82,11 @@ function printReport (summaries, rounds, { rate }) {
   }
   console.log('\nRatios: median over the rounds of each round\'s ratio')
   console.log(`\n${table(ratioRows)}\n`)
+  if (rounds['plugin-no-detect'] !== undefined) {
+    const added = median(rounds.plugin.map((round, i) => round.cpuPerRequest - rounds['plugin-no-detect'][i].cpuPerRequest))
+    console.log(`Detection: plugin - plugin-no-detect = ${added >= 0 ? '+' : ''}${number(added, 2)} CPU µs per request ` +
+      `(median of the rounds' differences; target <= ${DETECTION_TARGET}) ${added <= DETECTION_TARGET ? 'PASS' : 'FAIL'}\n`)
+  }
   for (const note of caveats(summaries, rate)) console.log(`note: ${note}`)
 }
 

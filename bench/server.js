@@ -2,7 +2,7 @@
 
 // One benchmarked server, alone in its process so that process.cpuUsage() (user + system time of every
 // thread: the main thread, the pino transport worker, libuv's pool) measures exactly its cost.
-// Usage: node server.js <bare|fastify-logging|plugin> <sink port>
+// Usage: node server.js <bare|fastify-logging|plugin|plugin-no-detect|plugin-devnull> <sink port>
 // IPC: sends { port } once listening, then answers 'begin' with {} and 'end' with the CPU and wall time since
 // 'begin'. When the parent disconnects (done, or gone) it shuts down cleanly and the process exits.
 
@@ -16,10 +16,10 @@ const requestInfo = require('../dist/index.js')
 const [configuration, sinkPort] = process.argv.slice(2)
 
 // Fastify's own request lines off; the plugin writes its one record per request through fastify.log.
-const withPlugin = (stream) => Fastify({
+const withPlugin = (stream, options) => Fastify({
   logger: { level: 'info', stream },
   logController: new Fastify.LogController({ disableRequestLogging: true })
-}).register(requestInfo)
+}).register(requestInfo, options)
 
 /** Each configuration, given the transport stream its log lines go to (none for bare). */
 const CONFIGURATIONS = {
@@ -27,6 +27,8 @@ const CONFIGURATIONS = {
   // Fastify's default request logging: 'incoming request' and 'request completed', two lines per request.
   'fastify-logging': (stream) => Fastify({ logger: { level: 'info', stream } }),
   plugin: withPlugin,
+  // The plugin without attack detection: the difference to plugin is what detection costs.
+  'plugin-no-detect': (stream) => withPlugin(stream, { detect: false }),
   // The same records written to /dev/null by pino's own file transport: the baseline of shipping's cost.
   'plugin-devnull': withPlugin
 }
