@@ -46,6 +46,11 @@ app.register(requestInfo, { ip: 'truncate', ipHmacKey: Buffer.alloc(32) })
 app.register(requestInfo, { tlsCapture: false, h2Capture: true })
 app.register(requestInfo, { tlsCapture: { timeout: 5000 }, h2Capture: { timeout: 250, maxBytes: 8192 } })
 expectError(app.register(requestInfo, { h2Capture: 'on' }))
+app.register(requestInfo, { detect: false })
+app.register(requestInfo, { detect: { paranoia: 2, disable: ['sqli-union-select'], threshold: 10, bodyLimit: 0 } })
+expectError(app.register(requestInfo, { detect: { paranoia: 5 } }))
+expectError(app.register(requestInfo, { detect: { disable: 'sqli-union-select' } }))
+expectAssignable<requestInfo.DetectOptions>({ paranoia: 1 })
 expectError(app.register(requestInfo, { tlsCapture: { timeout: '5s' } }))
 expectAssignable<requestInfo.RequestInfoOptions>({
   ip: 'none',
@@ -177,6 +182,15 @@ app.get('/', async (request, reply) => {
 app.addHook('onResponse', async (request) => {
   expectType<number | undefined>(request.requestInfo.status)
   expectType<string>(request.requestInfo.realIp)
+  expectType<readonly requestInfo.Threat[]>(request.requestInfo.threats)
+  expectType<number>(request.requestInfo.threatScore)
+  const threat = request.requestInfo.threats[0]
+  expectType<requestInfo.ThreatKind>(threat.kind)
+  expectType<string>(threat.rule)
+  expectType<string>(threat.where)
+  expectType<string>(threat.excerpt)
+  expectType<number>(threat.score)
+  expectError(request.requestInfo.threats.push(threat))
 })
 
 // ---------------------------------------------------------------------------------------------------
@@ -195,6 +209,8 @@ expectType<number>(app.requestInfo.counters.invalidFingerprintHeaders)
 expectType<number>(app.requestInfo.counters.tlsConnectionsRefused)
 expectType<number>(app.requestInfo.counters.h2ConnectionsUnread)
 expectType<number>(app.requestInfo.counters.errors)
+expectType<number>(app.requestInfo.counters.attacks)
+expectType<number>(app.requestInfo.counters.bodiesTruncated)
 expectError(app.requestInfo.counters.records = 0)
 expectError(app.requestInfo.counters = { records: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 })
 
