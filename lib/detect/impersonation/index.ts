@@ -1,0 +1,116 @@
+import { Lru } from 'toad-cache'
+import type { UserAgentInfo } from '../../fingerprint/user-agent.js'
+import { active, excerpt } from '../report.js'
+import type { Paranoia, Rule, Scope, Threat } from '../types.js'
+import { createClaims, type Claim } from './claim.js'
+import { judge, RULES, UNSEEN } from './judge.js'
+import { LearnedProfiles } from './sketch.js'
+
+export { RULES as IMPERSONATION_RULES } from './judge.js'
+
+/**
+ * What a request shows of its client (the fields of requestInfo). `ja4` and `h2` must be the client's own:
+ * from this server's TLS connection with the client, or from a trusted proxy's fingerprint header; leave
+ * them out when the connection is a proxy's. A trait that is missing is never evidence.
+ */
+export interface ClientTraits {
+  ua?: string
+  /** ua-parser-js parse of `ua`; parsed here when absent. */
+  uai?: UserAgentInfo
+  /** Header names and values as sent (Node's `rawHeaders`). */
+  rawHeaders: readonly string[]
+  /** Header order (lib/fingerprint/header-order.ts). */
+  ho: string
+  /** Accept header (its presence is also in `ho`). */
+  ac?: string
+  ja4?: string
+  /** Akamai `S|WU|P|PS`, or only `PS` (the pseudo-header order). */
+  h2?: string
+  /** `1.1`, `1.0` or `2.0`. */
+  httpVersion: string
+}
+
+export interface ImpersonationSettings {
+  paranoia: Paranoia
+  /** Rule ids switched off. */
+  disable: readonly string[]
+  /** Learn per-family profiles (rule impersonation-unseen-traits, paranoia 3). */
+  learn: boolean
+  /** User-Agent families learned at most. */
+  maxFamilies: number
+  /** Entries per trait per learned family (default 16). */
+  learnEntries?: number
+  /** Requests a learned family needs before it judges (default 1000). */
+  learnMinRequests?: number
+  /** Distinct (claim, header order, JA4, HTTP/2) results cached (default 4096). */
+  cacheSize?: number
+}
+
+export interface Impersonation {
+  readonly rules: readonly Rule[]
+  /** The finding for a request whose claimed client does not match what it sends; pure apart from learning. */
+  check (traits: ClientTraits): Threat | undefined
+}
+
+/**
+ * Checks the client a request claims (User-Agent) against its header order, JA4 and HTTP/2 fingerprint.
+ * The built-in profiles' verdict depends only on (claim, header order, JA4, HTTP/2, HTTP version, the case
+ * of client-hint names), so it is cached on that key; learning adds a few Map operations per request.
+ */
+export function createImpersonation (settings: ImpersonationSettings): Impersonation {
+  const scope: Scope = { paranoia: settings.paranoia, disabled: new Set(settings.disable) }
+  const cacheSize = settings.cacheSize ?? 4096
+  const claims = createClaims(cacheSize)
+  const results = new Lru<Threat | null>(cacheSize)
+  const learned = settings.learn && active(UNSEEN, scope)
+    ? new LearnedProfiles({ maxFamilies: settings.maxFamilies, entries: settings.learnEntries ?? 16, minRequests: settings.learnMinRequests ?? 1000 })
+    : undefined
+  const anyRule = RULES.some((r) => active(r, scope))
+
+  function check (traits: ClientTraits): Threat | undefined {
+    const ua = traits.ua
+    if (!anyRule || ua === undefined || ua === '') return undefined
+    const claim = claims(ua, traits.uai)
+    if (claim === undefined) return undefined
+    const h1 = traits.httpVersion.charCodeAt(0) === 49
+    const titleHints = h1 && claim.profile?.engine === 'chromium' && titleCaseClientHints(traits.rawHeaders)
+    const ja4 = traits.ja4
+    const h2 = traits.h2
+    let found: Threat | null | undefined = null
+    if (claim.browser) {
+      const key = `${claim.key}\n${h1 ? 1 : 0}${titleHints ? 1 : 0}\n${traits.ho}\n${ja4 ?? ''}\n${h2 ?? ''}`
+      found = results.get(key)
+      if (found === undefined) {
+        found = judge(claim, traits.ho, ja4, h2, h1, titleHints, scope) ?? null
+        results.set(key, found)
+      }
+    }
+    if (learned !== undefined && found === null) found = learn(learned, claim, traits.ho, ja4, h2)
+    return found ?? undefined
+  }
+
+  return { rules: RULES, check }
+}
+
+/** Judges a request by its family's learned profile, then counts it. Only requests without finding are learned. */
+function learn (learned: LearnedProfiles, claim: Claim, ho: string, ja4: string | undefined, h2: string | undefined): Threat | null {
+  const traits = [ho, ja4, h2] as const
+  const unseen = learned.unseen(claim.family, traits)
+  if (unseen !== undefined) {
+    return { kind: 'impersonation', rule: UNSEEN.id, where: 'client', excerpt: excerpt(`claims ${claim.label}, ${unseen} never seen for ${claim.family}`, 0, 0), score: UNSEEN.score }
+  }
+  learned.observe(claim.family, traits)
+  return null
+}
+
+/**
+ * Whether a client hint arrives with a capital letter on HTTP/1.1: Chromium sends `sec-ch-ua*` in lower case
+ * (test/fixtures/clients/chromium-h1.json), Go's net/http and many scripts send `Sec-Ch-Ua`.
+ */
+function titleCaseClientHints (rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]
+    if (name.length >= 9 && name.charCodeAt(0) === 83 && name.charCodeAt(4) === 67 && name.toLowerCase().startsWith('sec-ch-ua')) return true
+  }
+  return false
+}
