@@ -1,3 +1,180 @@
-import type { Detector } from '../types.js'
+import { Char } from '../chars.js'
+import { decodeEntities, percentDecode } from '../decode.js'
+import { active, report, reportMatch } from '../report.js'
+import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { TagClass, classifyTag, findEventHandler } from './xss-tags.js'
+import {
+  ANGULAR_ESCAPE, CSS_SCRIPT, CSS_WORDS, DANGEROUS_ATTRIBUTE, DATA_URL, DOM_ACCESS, DOM_WORDS, JSFUCK, JS_CALL,
+  JS_ESCAPES, SCRIPT_SCHEME, SSI, TAGGED_TEMPLATE, UTF7, XML_ENTITY, XML_NAMESPACE, cssUnescape, findAltBrackets,
+  withoutBlockComments
+} from './xss-script.js'
 
-export const xss: Detector = { kind: 'xss', rules: [], places: 0, triggers: 0, inspect () {} }
+function rule (id: string, paranoia: Rule['paranoia'], score: number, summary: string): Rule {
+  return { id, kind: 'xss', paranoia, score, summary }
+}
+
+const SCRIPT_TAG = rule('xss-script-tag', 1, 5, 'A `<script` or `</script` tag, also namespaced (`<x:script`) or spelt with gaps (`< s c r i p t`)')
+const DANGEROUS_TAG = rule('xss-dangerous-tag', 1, 5, 'A tag that loads or runs content: iframe, object, embed, applet, svg, math, base, link, meta, style, form, vmlframe, `<?import`…')
+const EVENT_HANDLER = rule('xss-event-handler', 1, 5, 'An `on…=` event-handler attribute after whitespace, a quote, `/` or `;` (`" onmouseover=`, `<svg/onload=`)')
+const SCRIPT_URL = rule('xss-script-url', 1, 5, 'A `javascript:`/`vbscript:` URL, with tab/newline evasions, in an attribute or followed by code')
+const DATA_URL_RULE = rule('xss-data-url', 1, 5, 'A `data:` URL of HTML, XML, SVG or script, or one whose content is markup')
+const CSS_RULE = rule('xss-css-script', 1, 5, 'CSS that runs script: `expression(`, `-moz-binding`, `behavior:url(`, `url(javascript`, `@import`')
+const DOM_RULE = rule('xss-dom-access', 1, 5, 'DOM reads and sinks: `document.cookie`, `window.location`, `.innerHTML`, `window["alert"]`, `(document)["cookie"]`')
+const JS_CALL_RULE = rule('xss-js-call', 1, 5, 'A call of `alert`, `prompt`, `confirm`, `eval`, `setTimeout`, `new Function`, `atob`, `fromCharCode`… with `(` or a template')
+const TEMPLATE_CALL = rule('xss-tagged-template', 1, 5, 'A function called through a tagged template: ``[].sort.call`${alert}1` ``')
+const JSFUCK_RULE = rule('xss-jsfuck', 1, 5, 'JSFuck building blocks: `!![]`, `![]+[]`')
+const UTF7_RULE = rule('xss-utf7', 1, 5, 'UTF-7 encoded `<` or `>`: `+ADw-`, `+AD4-`')
+const ALT_BRACKETS = rule('xss-alternate-brackets', 1, 5, 'An element opened and closed with look-alike brackets: ¼ ¾ (US-ASCII high-bit loss), fullwidth ＜ ＞, `\\xbc`')
+const XML_ENTITY_RULE = rule('xss-xml-entity', 1, 5, 'An XML external entity declaration: `<!ENTITY % x SYSTEM "…">`')
+const XML_NAMESPACE_RULE = rule('xss-xml-namespace', 1, 5, 'XHTML/SVG namespaces, XLink, XInclude or schema locations in an argument (`xmlns=`, `xlink:href`, `xi:include`)')
+const ATTRIBUTE_RULE = rule('xss-dangerous-attribute', 1, 5, 'A `formaction=` or `srcdoc=` attribute after an attribute boundary')
+const SSI_RULE = rule('xss-ssi-directive', 1, 5, 'A server-side include directive in markup: `<!--#exec`, `<!--#include`, `<!--#set`…')
+const ANGULAR_RULE = rule('xss-angular-sandbox-escape', 1, 5, 'An AngularJS expression reaching `constructor`, `$eval`, `$on` or a dialog: `{{constructor.constructor(…)()}}`')
+const HTML_TAG = rule('xss-html-tag', 2, 5, 'Any HTML element tag (`<a `, `<img`, `<div>`, `</b>`)')
+const TEMPLATE_EXPRESSION = rule('xss-template-expression', 2, 5, 'A client-side template expression that calls a function: `{{ f(x) }}`')
+const HTML_COMMENT = rule('xss-html-comment', 2, 5, 'HTML comment or CDATA markup that can close a context: `-->`, `<!--`, `<![CDATA[`')
+const JS_ESCAPE_RULE = rule('xss-js-escapes', 2, 5, 'JavaScript escapes of plain characters, two close together: `\\u0076\\u0061l`')
+
+// Values a browser never renders: the protocol headers. Tags and handlers are still looked for there, as
+// some applications echo them (logs, admin pages).
+const HEADERS = Place.forwarded | Place.otherHeader
+// The path carries tags and handlers (`/<svg/onload=…>`), but dotted names and calls are ordinary there.
+const NOT_CODE = HEADERS | Place.path
+
+// An XML declaration or processing instruction (`<?xml`, `<?xpacket`); `<?php` is PHP, not a document.
+const XML_PROLOG = /<\?(?!php)[a-z]/
+
+/**
+ * The text whose `<` are tags someone wrote into the value. In an XML document (a value with a prolog: SOAP,
+ * SVG, XMP, feeds) the document's own elements are markup the application expects, so only escaped markup
+ * counts there: `&lt;script` in an attribute or text node is what a page would render.
+ */
+function markupOf (value: Inspected): string {
+  if (!XML_PROLOG.test(value.text)) return value.text
+  let s = value.raw
+  if (s.includes('%')) {
+    s = percentDecode(s, (value.place & (Place.query | Place.queryName)) !== 0)
+    if (s.includes('%')) s = percentDecode(s, false)
+  }
+  return decodeEntities(s.replaceAll('<', ' ')).toLowerCase()
+}
+
+function scanTags (value: Inspected, scope: Scope, out: Threat[]): void {
+  const text = markupOf(value)
+  const wantHtml = active(HTML_TAG, scope)
+  const wantTags = active(SCRIPT_TAG, scope) || active(DANGEROUS_TAG, scope)
+  let found = 0
+  for (let lt = text.indexOf('<'); lt !== -1; lt = text.indexOf('<', lt + 1)) {
+    const tag = wantTags ? classifyTag(text, lt, false) : TagClass.none
+    if (tag === TagClass.script && active(SCRIPT_TAG, scope)) {
+      report(out, SCRIPT_TAG, value, lt, 8)
+      return
+    }
+    if (tag === TagClass.dangerous && found === 0 && active(DANGEROUS_TAG, scope)) {
+      report(out, DANGEROUS_TAG, value, lt, 8)
+      found = 1
+    } else if (wantHtml && found === 0 && classifyTag(text, lt, true) !== TagClass.none) {
+      report(out, HTML_TAG, value, lt, 8)
+      found = 1
+    }
+  }
+  // `<?import implementation=`: IE's element behaviours, a tag whose name runs into its attribute.
+  if (found === 0 && active(DANGEROUS_TAG, scope) && text.includes('import')) reportMatch(out, DANGEROUS_TAG, value, /<\??\s{0,4}import\s{0,4}implementation/)
+}
+
+/** `javascript:` with a gap inside the word, or after an attribute's `=`/quote, or followed by code. */
+function scanScriptScheme (value: Inspected, out: Threat[]): void {
+  let text = value.text
+  let match = SCRIPT_SCHEME.exec(text)
+  // XML text is entity-decoded once by its parser and again by the page it is written into: `ja&amp;tab;vascript:`.
+  if (match === null && text.includes('&')) match = SCRIPT_SCHEME.exec(text = decodeEntities(text).toLowerCase())
+  if (match === null) return
+  const end = match.index + match[0].length
+  let evident = /\s/.test(match[0]) || (match.index > 0 && '=\'"(`'.includes(text[match.index - 1]))
+  for (let i = end; !evident && i < text.length && i < end + 100; i++) evident = '=\\([.</\'"`'.includes(text[i])
+  if (evident) report(out, SCRIPT_URL, value, match.index, match[0].length)
+}
+
+function scanTemplate (value: Inspected, scope: Scope, out: Threat[]): void {
+  const text = value.text
+  const open = text.indexOf('{{')
+  const close = text.indexOf('}}', open + 2)
+  const inside = text.slice(open + 2, close === -1 ? open + 400 : Math.min(close, open + 400))
+  if (active(ANGULAR_RULE, scope) && ANGULAR_ESCAPE.test(inside)) report(out, ANGULAR_RULE, value, open, inside.length + 4)
+  else if (close !== -1 && active(TEMPLATE_EXPRESSION, scope) && inside.includes('(')) report(out, TEMPLATE_EXPRESSION, value, open, inside.length + 4)
+}
+
+/** A value that is an XML document: it has a prolog, or it is a whole body starting with an element. */
+function isXmlDocument (value: Inspected): boolean {
+  return XML_PROLOG.test(value.text) || (value.place === Place.body && value.name === '' && value.text.trimStart().startsWith('<'))
+}
+
+function includesAny (text: string, words: readonly string[]): boolean {
+  for (let i = 0; i < words.length; i++) if (text.includes(words[i])) return true
+  return false
+}
+
+/** Cross-site scripting: markup, URLs, CSS and JavaScript that a page would run if it reflected the value. */
+export const xss: Detector = {
+  kind: 'xss',
+  rules: [SCRIPT_TAG, DANGEROUS_TAG, EVENT_HANDLER, SCRIPT_URL, DATA_URL_RULE, CSS_RULE, DOM_RULE, JS_CALL_RULE,
+    TEMPLATE_CALL, JSFUCK_RULE, UTF7_RULE, ALT_BRACKETS, XML_ENTITY_RULE, XML_NAMESPACE_RULE, ATTRIBUTE_RULE, SSI_RULE,
+    ANGULAR_RULE, HTML_TAG, TEMPLATE_EXPRESSION, HTML_COMMENT, JS_ESCAPE_RULE],
+  places: ANYWHERE,
+  triggers: Char.lt | Char.equals | Char.colon | Char.paren | Char.backtick | Char.bracket | Char.dot | Char.plus |
+    Char.brace | Char.nonAscii | Char.backslash | Char.minus | Char.bang | Char.space,
+  inspect (value: Inspected, scope: Scope, out: Threat[]): void {
+    const text = value.text
+    const chars = value.chars
+    if ((chars & Char.lt) !== 0) scanTags(value, scope, out)
+    if ((chars & Char.equals) !== 0 && active(EVENT_HANDLER, scope)) {
+      const at = findEventHandler(text)
+      if (at !== -1) report(out, EVENT_HANDLER, value, at, 12)
+    }
+    if ((value.place & HEADERS) !== 0) return
+    if ((chars & Char.colon) !== 0) {
+      if (active(SCRIPT_URL, scope) && (text.includes('script') || (chars & (Char.space | Char.control | Char.amp)) !== 0)) scanScriptScheme(value, out)
+      if (active(DATA_URL_RULE, scope) && text.includes('data')) reportMatch(out, DATA_URL_RULE, value, DATA_URL)
+    }
+    if (active(CSS_RULE, scope) && includesAny(text, CSS_WORDS)) {
+      if (!reportMatch(out, CSS_RULE, value, CSS_SCRIPT) && (chars & Char.backslash) !== 0) {
+        const m = CSS_SCRIPT.exec(cssUnescape(text))
+        if (m !== null) report(out, CSS_RULE, value, m.index, m[0].length)
+      }
+    }
+    if ((chars & Char.lt) !== 0 && text.includes('<!--') && active(SSI_RULE, scope)) reportMatch(out, SSI_RULE, value, SSI)
+    if (text.includes('entity') && active(XML_ENTITY_RULE, scope)) reportMatch(out, XML_ENTITY_RULE, value, XML_ENTITY)
+    // An XML document declares its namespaces; a value that is not one and does is injecting markup.
+    if ((chars & (Char.equals | Char.colon)) !== 0 && (text.includes('xmlns') || text.includes('xlink') || text.includes('xsi') || text.includes('xi:')) &&
+      !isXmlDocument(value) && active(XML_NAMESPACE_RULE, scope)) reportMatch(out, XML_NAMESPACE_RULE, value, XML_NAMESPACE)
+    if ((chars & Char.equals) !== 0 && (text.includes('formaction') || text.includes('srcdoc')) && active(ATTRIBUTE_RULE, scope)) reportMatch(out, ATTRIBUTE_RULE, value, DANGEROUS_ATTRIBUTE)
+    if ((chars & (Char.plus | Char.space)) !== 0 && (text.includes('adw-') || text.includes('ad4-')) && active(UTF7_RULE, scope)) reportMatch(out, UTF7_RULE, value, UTF7)
+    if (((chars & Char.nonAscii) !== 0 || text.includes('\\xbc')) && active(ALT_BRACKETS, scope)) {
+      const at = findAltBrackets(text)
+      if (at !== -1) report(out, ALT_BRACKETS, value, at, 10)
+    }
+    if ((chars & Char.brace) !== 0 && text.includes('{{')) scanTemplate(value, scope, out)
+    if ((chars & (Char.lt | Char.minus)) !== 0 && active(HTML_COMMENT, scope) && (text.includes('-->') || text.includes('<!--') || text.includes('<![cdata['))) {
+      report(out, HTML_COMMENT, value, Math.max(0, text.indexOf('--')), 4)
+    }
+    if ((chars & Char.backslash) !== 0 && active(JS_ESCAPE_RULE, scope)) reportMatch(out, JS_ESCAPE_RULE, value, JS_ESCAPES)
+    if ((value.place & NOT_CODE) !== 0) return
+    inspectCode(value, scope, out)
+  }
+}
+
+/** JavaScript in the value: calls, DOM access, tagged templates, JSFuck. Comments are removed first. */
+function inspectCode (value: Inspected, scope: Scope, out: Threat[]): void {
+  const chars = value.chars
+  if ((chars & (Char.paren | Char.backtick | Char.dot | Char.bracket)) === 0) return
+  const code = withoutBlockComments(value.text)
+  if ((chars & (Char.paren | Char.backtick)) !== 0 && active(JS_CALL_RULE, scope)) matchCode(out, JS_CALL_RULE, value, code, JS_CALL)
+  if ((chars & (Char.dot | Char.bracket)) !== 0 && active(DOM_RULE, scope) && includesAny(code, DOM_WORDS)) matchCode(out, DOM_RULE, value, code, DOM_ACCESS)
+  if ((chars & Char.backtick) !== 0 && active(TEMPLATE_CALL, scope)) matchCode(out, TEMPLATE_CALL, value, code, TAGGED_TEMPLATE)
+  if ((chars & Char.bang) !== 0 && (chars & Char.bracket) !== 0 && active(JSFUCK_RULE, scope)) matchCode(out, JSFUCK_RULE, value, code, JSFUCK)
+}
+
+function matchCode (out: Threat[], r: Rule, value: Inspected, code: string, pattern: RegExp): void {
+  const m = pattern.exec(code)
+  if (m !== null) report(out, r, value, m.index, m[0].length)
+}

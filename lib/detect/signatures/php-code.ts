@@ -1,0 +1,92 @@
+/**
+ * Reading a value as PHP source: comments removed the way the PHP lexer drops them, and function calls found
+ * by walking back from each `(` to the name before it, so the cost is one short walk per parenthesis whatever
+ * the number of names looked for.
+ */
+import { PHP_HIGH_RISK_FUNCTIONS } from './data/php-function-names.js'
+
+// Execution, evaluation, file and decoding functions an injected snippet calls, matched as whole names.
+// (CRS rule 933160 rates the same kind of names.)
+const CALLS = new Set([
+  'assert', 'assert_options', 'chr', 'create_function', 'eval', 'exec', 'shell_exec', 'passthru', 'popen', 'proc_open',
+  'pcntl_exec', 'system', 'phpinfo', 'include', 'include_once', 'require', 'require_once', 'file', 'fopen', 'fputs',
+  'fwrite', 'file_put_contents', 'readfile', 'unlink', 'mkdir', 'opendir', 'tmpfile', 'glob', 'stat', 'filegroup',
+  'symlink', 'chmod', 'copy', 'rename', 'extract', 'putenv', 'dl', 'mail', 'unserialize', 'unpack', 'str_rot13',
+  'strrev', 'md5', 'exp', 'ord', 'prev', 'intval', 'substr', 'rtrim', 'strip_tags', 'usort', 'is_a', 'imagegif',
+  'imagejpeg', 'imagepng', 'imagewbmp', 'imagexbm', 'array_walk', 'call_user_func_array', 'forward_static_call',
+  'preg_replace', 'mb_ereg_replace', 'ini_alter', 'pcntl_fork', 'posix_setuid', 'socket_connect'
+])
+
+// Names that are also English words: "operating system (OS)", "the file (PDF)". They count only written
+// against their parenthesis or with arguments that look like code.
+const WORDS = new Set(['file', 'system', 'stat', 'exp', 'ord', 'prev', 'glob', 'copy', 'rename', 'extract', 'mail',
+  'include', 'require', 'chr', 'md5'])
+
+// High-risk names (CRS 933150) are found inside longer identifiers too (`FOOcall_user_func()`), as CRS's
+// phrase match does; the shortest is six letters, so a suffix of fewer is not looked up.
+const HIGH_RISK = new Set(PHP_HIGH_RISK_FUNCTIONS)
+const SHORTEST_HIGH_RISK = 6
+const LONGEST_NAME = 64
+
+function isNameChar (c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f
+}
+
+function isSpace (c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+}
+
+/** Arguments that read as code rather than prose: empty, a string, a variable, a number, `@`. */
+function codeArguments (code: string, open: number): boolean {
+  let i = open + 1
+  while (i < code.length && isSpace(code.charCodeAt(i))) i++
+  const c = code[i]
+  if (c === 's' && code[i + 1] === ')') return false // "system(s)", "file(s)"
+  return c === ')' || c === '"' || c === "'" || c === '$' || c === '@' || (c >= '0' && c <= '9')
+}
+
+/**
+ * Index of the first call of a dangerous PHP function in `code` (lowercase, comments removed), or -1.
+ * Allowed between name and `(`: whitespace, `=`, and the quotes and parenthesis of `('system')(…)`. A name
+ * of CALLS needs a `)` after its `(`; a high-risk name is enough with its `(` alone, as in CRS.
+ */
+export function findDangerousCall (code: string): number {
+  const lastClose = code.lastIndexOf(')')
+  for (let open = code.indexOf('('); open !== -1; open = code.indexOf('(', open + 1)) {
+    let j = open - 1
+    while (j >= 0 && isSpace(code.charCodeAt(j))) j--
+    // Anything but whitespace between name and `(` is code: `f=(`, `(f)(`, `"f"(`.
+    let written = j === open - 1
+    while (j >= 0 && (isSpace(code.charCodeAt(j)) || code[j] === '=' || code[j] === ')' || code[j] === '"' || code[j] === "'")) {
+      written = true
+      j--
+    }
+    const end = j + 1
+    while (j >= 0 && end - j <= LONGEST_NAME && isNameChar(code.charCodeAt(j))) j--
+    const start = j + 1
+    if (start === end) continue
+    const name = code.slice(start, end)
+    if (CALLS.has(name) && open < lastClose && (!WORDS.has(name) || written || codeArguments(code, open))) return start
+    for (let k = 0; k + SHORTEST_HIGH_RISK <= name.length; k++) if (HIGH_RISK.has(k === 0 ? name : name.slice(k))) return start + k
+  }
+  return -1
+}
+
+/**
+ * `code` without PHP comments: `/* … *\/`, `#` and `//` up to a line break, each running to the end when
+ * unclosed. Only done when a value has a block comment, or a line break and a line comment: a value with
+ * `//` and no line break is more likely a URL than commented code.
+ */
+export function withoutComments (code: string): string {
+  if (code.indexOf('/*') === -1 && (code.indexOf('\n') === -1 || (code.indexOf('#') === -1 && code.indexOf('//') === -1))) return code
+  return code.replace(COMMENT, ' ')
+}
+
+// Each alternative ends in a match wherever it starts (at its close, its line break, or the end), so a
+// global replace is linear.
+const COMMENT = /\/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+\/|\**$)|(?:#|\/\/)[^\n\r]*(?:[\n\r]|$)/g
+
+/** `code` without whitespace, for shapes that spaces and tabs are used to break up. */
+export function squeezed (code: string): string {
+  return code.replace(/\s+/g, '')
+}
