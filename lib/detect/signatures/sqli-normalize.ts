@@ -19,16 +19,19 @@ function isSpace (c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x2b
 }
 
+// Text is built from code units in chunks: String.fromCharCode.apply has an argument limit.
+const CHUNK = 8192
+
 /** `text` as an SQL lexer tokenizes it (see the file comment); `text` itself when nothing changes. Linear. */
 export function sqlView (text: string): string {
   if (!NEEDS_VIEW.test(text)) return text
+  const units: number[] = []
   let out = ''
   let space = false
-  let i = 0
   const n = text.length
   // Looked up once: a search per `#` would make a value of many `#` quadratic.
   const lastNewline = text.lastIndexOf('\n')
-  while (i < n) {
+  for (let i = 0; i < n;) {
     const c = text.charCodeAt(i)
     let skipTo = -1
     if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) { // /*
@@ -47,21 +50,18 @@ export function sqlView (text: string): string {
       skipTo = i + 1
     }
     if (skipTo === -1) {
-      if (space && out.length > 0) out += ' '
+      if (space && (units.length > 0 || out.length > 0)) units.push(0x20)
       space = false
-      // Copy the run of ordinary characters up to the next one that needs a look.
-      let j = i + 1
-      while (j < n) {
-        const d = text.charCodeAt(j)
-        if (d === 0x2f || d === 0x2a || d === 0x23 || d === 0x2d || isSpace(d)) break
-        j++
+      units.push(c)
+      i++
+      if (units.length >= CHUNK) {
+        out += String.fromCharCode.apply(null, units)
+        units.length = 0
       }
-      out += text.slice(i, j)
-      i = j
     } else {
       space = true
       i = skipTo
     }
   }
-  return out
+  return out + String.fromCharCode.apply(null, units)
 }

@@ -9,6 +9,7 @@ import { active, report } from '../report.js'
 import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { sqlView } from './sqli-normalize.js'
 import * as P from './sqli-patterns.js'
+import { Word, scanWords, wordHits } from './sqli-words.js'
 
 type Paranoia = Rule['paranoia']
 const rule = (id: string, paranoia: Paranoia, score: number, summary: string): Rule => ({ id, kind: 'sqli', paranoia, score, summary })
@@ -45,59 +46,98 @@ export const SQLI_RULES: readonly Rule[] = Object.values(R)
 interface Check {
   readonly rule: Rule
   readonly pattern: RegExp
-  /** `Char` bits of which the value needs one for the pattern to match; 0 for none. */
-  readonly chars: number
-  /** A substring the SQL reading must hold for the pattern to match; '' for none. */
-  readonly needle: string
+  /** Whether the pattern can match: cheap tests of the value's `Char` bits and of substrings of the subject. */
+  readonly gate: (subject: string, chars: number) => boolean
   /** Matched on the text rather than the SQL reading (the comment itself is the sign). */
   readonly onText?: boolean
 }
 
 const QUOTES = Char.quote | Char.dquote | Char.backtick
+const COMPARISON = Char.equals | Char.lt | Char.gt | Char.question | Char.at | Char.hash | Char.minus
+const any = (s: string, words: readonly string[]): boolean => {
+  for (let i = 0; i < words.length; i++) if (s.includes(words[i])) return true
+  return false
+}
+const has = (word: string) => (s: string): boolean => s.includes(word)
+const CONNECTIVES = ['or', 'and', '||', '&&', 'wh', 'having']
+const COMPARE_WORDS = ['like', 'regexp', 'glob', ' is', 'between', 'similar']
+const SYSTEM_HINTS = ['file', 'master', 'exec', 'declare', 'analyse']
+const ERROR_HINTS = ['exp', 'rand', 'convert']
 
 const CHECKS: readonly Check[] = [
-  { rule: R.unionSelect, pattern: P.UNION_SELECT, chars: 0, needle: 'union' },
-  { rule: R.tautology, pattern: P.TAUTOLOGY, chars: Char.space | QUOTES | Char.pipe | Char.amp | Char.paren, needle: '' },
-  { rule: R.booleanConstant, pattern: P.BOOLEAN_CONSTANT, chars: 0, needle: 'true' },
-  { rule: R.booleanConstant, pattern: P.BOOLEAN_CONSTANT, chars: 0, needle: 'false' },
-  { rule: R.stacked, pattern: P.STACKED, chars: Char.semicolon, needle: '' },
-  { rule: R.timeDelay, pattern: P.TIME_DELAY, chars: 0, needle: '' },
-  { rule: R.errorBased, pattern: P.ERROR_BASED, chars: Char.paren, needle: '' },
-  { rule: R.systemAccess, pattern: P.SYSTEM_ACCESS, chars: 0, needle: '' },
-  { rule: R.schemaProbe, pattern: P.SCHEMA_PROBE, chars: 0, needle: '' },
-  { rule: R.functionCall, pattern: P.FUNCTION_CALL, chars: Char.paren, needle: '' },
-  { rule: R.subquery, pattern: P.SUBQUERY, chars: Char.paren, needle: 'select' },
-  { rule: R.selectExpression, pattern: P.SELECT_EXPRESSION, chars: 0, needle: 'select' },
-  { rule: R.quoteClause, pattern: P.QUOTE_CLAUSE, chars: QUOTES, needle: '' },
-  { rule: R.having, pattern: P.HAVING, chars: 0, needle: 'having' },
-  { rule: R.orderProbe, pattern: P.ORDER_PROBE, chars: 0, needle: ' by ' },
-  { rule: R.conditional, pattern: P.CONDITIONAL, chars: Char.paren | QUOTES | Char.digit, needle: '' },
-  { rule: R.ddl, pattern: P.DDL, chars: Char.space, needle: 'table' },
-  { rule: R.ddl, pattern: P.DDL, chars: Char.space, needle: 'create' },
-  { rule: R.pgCast, pattern: P.PG_CAST, chars: 0, needle: '::' },
-  { rule: R.numberSplit, pattern: P.NUMBER_SPLIT, chars: 0, needle: '.e' },
-  { rule: R.magicNumber, pattern: P.MAGIC_NUMBER, chars: Char.digit, needle: '' },
-  { rule: R.commentCode, pattern: P.COMMENT_CODE, chars: Char.star, needle: '', onText: true },
-  { rule: R.quoteComment, pattern: P.QUOTE_COMMENT, chars: QUOTES, needle: '', onText: true },
-  { rule: R.quoteSpaceComment, pattern: P.QUOTE_SPACE_COMMENT, chars: QUOTES, needle: '', onText: true },
-  { rule: R.quoteEnd, pattern: P.QUOTE_END, chars: Char.semicolon, needle: '', onText: true }
+  { rule: R.unionSelect, pattern: P.UNION_SELECT, gate: has('union') },
+  {
+    rule: R.tautology,
+    pattern: P.TAUTOLOGY,
+    gate: (s, c) => ((c & COMPARISON) !== 0 || any(s, COMPARE_WORDS)) && ((c & QUOTES) !== 0 || any(s, CONNECTIVES))
+  },
+  { rule: R.booleanConstant, pattern: P.BOOLEAN_CONSTANT, gate: (s) => s.includes('true') || s.includes('false') },
+  { rule: R.stacked, pattern: P.STACKED, gate: (_, c) => (c & Char.semicolon) !== 0 },
+  { rule: R.timeDelay, pattern: P.WAITFOR, gate: has('waitfor') },
+  { rule: R.errorBased, pattern: P.ERROR_SHAPE, gate: (s, c) => (c & Char.paren) !== 0 && any(s, ERROR_HINTS) },
+  { rule: R.systemAccess, pattern: P.SYSTEM_STATEMENT, gate: (s) => any(s, SYSTEM_HINTS) },
+  { rule: R.subquery, pattern: P.SUBQUERY, gate: (s, c) => (c & Char.paren) !== 0 && s.includes('select') },
+  { rule: R.selectExpression, pattern: P.SELECT_EXPRESSION, gate: has('select') },
+  { rule: R.quoteClause, pattern: P.QUOTE_CLAUSE, gate: (_, c) => (c & QUOTES) !== 0 },
+  { rule: R.having, pattern: P.HAVING, gate: has('having') },
+  { rule: R.orderProbe, pattern: P.ORDER_PROBE, gate: has(' by ') },
+  { rule: R.conditional, pattern: P.CONDITIONAL, gate: (s) => s.includes('if') || s.includes('like') || s.includes('as') },
+  { rule: R.ddl, pattern: P.DDL, gate: (s) => s.includes('table') || s.includes('create') },
+  { rule: R.pgCast, pattern: P.PG_CAST, gate: has('::') },
+  { rule: R.numberSplit, pattern: P.NUMBER_SPLIT, gate: has('.e') },
+  { rule: R.magicNumber, pattern: P.MAGIC_NUMBER, gate: (s, c) => (c & Char.digit) !== 0 && s.length >= 10 },
+  { rule: R.commentCode, pattern: P.COMMENT_CODE, gate: has('/*'), onText: true },
+  { rule: R.quoteComment, pattern: P.QUOTE_COMMENT, gate: (_, c) => (c & QUOTES) !== 0 && (c & (Char.minus | Char.hash | Char.slash)) !== 0, onText: true },
+  { rule: R.quoteSpaceComment, pattern: P.QUOTE_SPACE_COMMENT, gate: (_, c) => (c & QUOTES) !== 0 && (c & (Char.minus | Char.hash | Char.slash)) !== 0, onText: true },
+  { rule: R.quoteEnd, pattern: P.QUOTE_END, gate: (_, c) => (c & QUOTES) !== 0 && (c & Char.semicolon) !== 0, onText: true }
 ]
 
 // Shorter values hold no injection these shapes describe (the shortest, `'or 1`, has five characters).
 const MIN_LENGTH = 4
+// A long value is read at its start and its end only: an injection breaks out of the literal at the start and
+// cuts the query off at the end, and the cost of the checks stays bounded whatever the value's length.
+const HEAD = 4096
+const TAIL = 1024
+
+function reported (out: readonly Threat[], id: string): boolean {
+  for (let i = 0; i < out.length; i++) if (out[i].rule === id) return true
+  return false
+}
+
+// The rule each `Word` kind reports.
+const WORD_RULES: Rule[] = []
+WORD_RULES[Word.call] = R.functionCall
+WORD_RULES[Word.errorCall] = R.errorBased
+WORD_RULES[Word.delay] = R.timeDelay
+WORD_RULES[Word.bareCall] = R.schemaProbe
+WORD_RULES[Word.catalog] = R.schemaProbe
+WORD_RULES[Word.system] = R.systemAccess
+const hits = wordHits()
+
+function inspectPart (value: Inspected, text: string, scope: Scope, out: Threat[]): void {
+  const view = sqlView(text)
+  const chars = value.chars
+  scanWords(view, hits)
+  for (let kind = 0; kind < WORD_RULES.length; kind++) {
+    const start = hits[kind * 2]
+    if (start !== -1 && active(WORD_RULES[kind], scope)) report(out, WORD_RULES[kind], { ...value, text: view }, start, hits[kind * 2 + 1])
+  }
+  for (let i = 0; i < CHECKS.length; i++) {
+    const check = CHECKS[i]
+    const subject = check.onText === true ? text : view
+    if (!check.gate(subject, chars) || reported(out, check.rule.id) || !active(check.rule, scope)) continue
+    const match = check.pattern.exec(subject)
+    if (match !== null) report(out, check.rule, { ...value, text: subject }, match.index, match[0].length)
+  }
+}
 
 function inspect (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
   if (text.length < MIN_LENGTH) return
-  const view = sqlView(text)
-  for (let i = 0; i < CHECKS.length; i++) {
-    const check = CHECKS[i]
-    if (check.chars !== 0 && (value.chars & check.chars) === 0) continue
-    const subject = check.onText === true ? text : view
-    if (check.needle !== '' && !subject.includes(check.needle)) continue
-    if (!active(check.rule, scope)) continue
-    const match = check.pattern.exec(subject)
-    if (match !== null) report(out, check.rule, { ...value, text: subject }, match.index, match[0].length)
+  if (text.length <= HEAD + TAIL) inspectPart(value, text, scope, out)
+  else {
+    inspectPart(value, text.slice(0, HEAD), scope, out)
+    inspectPart(value, text.slice(text.length - TAIL), scope, out)
   }
 }
 

@@ -32,7 +32,8 @@ export const SCHEMA_OBJECTS = [
   'sysdatabases', 'sysusers', 'syslogins', 'sysprocesses', 'sys.objects', 'sys.tables', 'sys.columns',
   'sys.databases', 'sys.sql_logins', 'sys.server_principals', 'msysaccessobjects', 'msysobjects', 'msysqueries',
   'msysrelationships', 'mysql.user', 'mysql.db', 'all_tables', 'all_tab_columns', 'all_users', 'dba_users',
-  'dba_tables', 'user_tab_columns', 'v$version', 'tempdb', 'msdb', 'northwind', 'schema_name', 'table_schema'
+  'dba_tables', 'user_tab_columns', 'v$version', 'tempdb', 'msdb', 'northwind', 'schema_name', 'table_schema',
+  '@@version', '@@datadir', '@@hostname', '@@basedir', '@@servername', '@@tmpdir'
 ] as const
 
 /** Stored procedures and functions that reach the file system, the network or a shell from SQL. */
@@ -42,5 +43,14 @@ export const SYSTEM_PROCEDURES = [
   'sp_oamethod', 'sp_executesql', 'sp_makewebtask', 'sp_addextendedproc', 'sp_configure', 'sp_password',
   'sp_addlogin', 'sp_addsrvrolemember', 'openrowset', 'opendatasource', 'openquery', 'load_file', 'lo_import',
   'lo_export', 'lo_get', 'lo_from_bytea', 'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'dbms_java',
-  'utl_http.request', 'utl_file', 'dbms_pipe.receive_message', 'dbms_lock.sleep'
+  'utl_http.request', 'utl_file', 'dbms_pipe.receive_message'
+] as const
+
+/** Functions that stall the server for a time-based blind injection. */
+export const DELAY_FUNCTIONS = ['sleep', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until', 'benchmark', 'randomblob', 'dbms_lock.sleep'] as const
+
+/** Functions that name the current database, user or version: a probe when called with no argument. */
+export const BARE_CALLS = [
+  'database', 'schema', 'db_name', 'current_database', 'current_schema', 'current_user', 'session_user',
+  'system_user', 'user', 'version'
 ] as const

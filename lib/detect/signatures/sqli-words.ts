@@ -1,0 +1,87 @@
+/**
+ * One pass over the words of an SQL reading, each looked up in the name lists of data/sqli-functions.ts: a
+ * set lookup per word instead of a regex alternation of a hundred names tried at every position.
+ */
+import { BARE_CALLS, DELAY_FUNCTIONS, ERROR_FUNCTIONS, FUNCTIONS, SCHEMA_OBJECTS, SYSTEM_PROCEDURES } from './data/sqli-functions.js'
+
+/** What a word is, when it is one of the listed names. */
+export const Word = {
+  /** A function of extraction, called: `concat(`. */
+  call: 0,
+  /** An error-based function, called: `extractvalue(`. */
+  errorCall: 1,
+  /** A delay function, called: `sleep(`; or `pg_sleep` alone. */
+  delay: 2,
+  /** `database()`, `user(` at the end: the current database, user or version asked for. */
+  bareCall: 3,
+  /** A catalog or system object: `information_schema`, `sysobjects`. */
+  catalog: 4,
+  /** A procedure that reaches files, network or shell: `xp_cmdshell`, `load_file`. */
+  system: 5
+} as const
+const KINDS = 6
+
+const CALLS = new Map<string, number>()
+for (const name of FUNCTIONS) CALLS.set(name, Word.call)
+for (const name of ERROR_FUNCTIONS) CALLS.set(name, Word.errorCall)
+for (const name of DELAY_FUNCTIONS) CALLS.set(name, Word.delay)
+const BARE = new Set<string>(BARE_CALLS)
+const NAMES = new Map<string, number>()
+for (const name of SCHEMA_OBJECTS) NAMES.set(name, Word.catalog)
+for (const name of SYSTEM_PROCEDURES) NAMES.set(name, Word.system)
+NAMES.set('pg_sleep', Word.delay)
+
+// Identifier characters of the SQL dialects (`$` in Oracle, `@` for SQL Server variables), `.` joining a
+// qualified name, and every non-ASCII character, so `haßelt (` is no call of `elt`.
+function isWordChar (c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x24 || c === 0x40 || c >= 0xc0
+}
+
+const LONGEST = 48
+
+/**
+ * Finds the first word of each `Word` kind in `view`. Returns start, length pairs by kind in `hits`
+ * (-1 when none), reused between calls.
+ */
+export function scanWords (view: string, hits: Int32Array): void {
+  hits.fill(-1)
+  const n = view.length
+  let i = 0
+  while (i < n) {
+    if (!isWordChar(view.charCodeAt(i))) { i++; continue }
+    const start = i
+    while (i < n && isWordChar(view.charCodeAt(i))) i++
+    const length = i - start
+    if (length < 3 || length > LONGEST) continue
+    // `name (`, `name(`, and `md5\(` (a backslash an escaping layer left) are calls.
+    let j = i
+    if (view.charCodeAt(j) === 0x20 || view.charCodeAt(j) === 0x5c) j++
+    const call = view.charCodeAt(j) === 0x28
+    const word = view.slice(start, i)
+    let kind = -1
+    if (call) {
+      kind = CALLS.get(word) ?? -1
+      if (kind === -1 && BARE.has(word)) {
+        let k = j + 1
+        if (view.charCodeAt(k) === 0x20) k++
+        if (k >= n || view.charCodeAt(k) === 0x29) kind = Word.bareCall
+      }
+    }
+    if (kind === -1) kind = NAMES.get(word) ?? -1
+    if (kind === -1 && word.includes('.')) {
+      // A qualified name: `information_schema.tables`, `master.dbo.xp_cmdshell`.
+      const first = word.slice(0, word.indexOf('.'))
+      const last = word.slice(word.lastIndexOf('.') + 1)
+      kind = NAMES.get(first) ?? NAMES.get(last) ?? -1
+    }
+    if (kind !== -1 && hits[kind * 2] === -1) {
+      hits[kind * 2] = start
+      hits[kind * 2 + 1] = length
+    }
+  }
+}
+
+/** A buffer for scanWords. */
+export function wordHits (): Int32Array {
+  return new Int32Array(KINDS * 2)
+}
