@@ -1,4 +1,3 @@
-import { Lru } from 'toad-cache'
 import type { UserAgentInfo } from '../../fingerprint/user-agent.js'
 import { active, excerpt } from '../report.js'
 import type { Paranoia, Rule, Scope, Threat } from '../types.js'
@@ -61,7 +60,7 @@ export function createImpersonation (settings: ImpersonationSettings): Impersona
   const scope: Scope = { paranoia: settings.paranoia, disabled: new Set(settings.disable) }
   const cacheSize = settings.cacheSize ?? 4096
   const claims = createClaims(cacheSize)
-  const results = new Lru<Threat | null>(cacheSize)
+  const results = new ResultCache(cacheSize)
   const learned = settings.learn && active(UNSEEN, scope)
     ? new LearnedProfiles({ maxFamilies: settings.maxFamilies, entries: settings.learnEntries ?? 16, minRequests: settings.learnMinRequests ?? 1000 })
     : undefined
@@ -74,33 +73,73 @@ export function createImpersonation (settings: ImpersonationSettings): Impersona
     if (claim === undefined) return undefined
     const h1 = traits.httpVersion.charCodeAt(0) === 49
     const titleHints = h1 && claim.profile?.engine === 'chromium' && titleCaseClientHints(traits.rawHeaders)
+    const ho = traits.ho
     const ja4 = traits.ja4
     const h2 = traits.h2
-    let found: Threat | null | undefined = null
+    let found: Threat | null = null
     if (claim.browser) {
-      const key = `${claim.key}\n${h1 ? 1 : 0}${titleHints ? 1 : 0}\n${traits.ho}\n${ja4 ?? ''}\n${h2 ?? ''}`
-      found = results.get(key)
-      if (found === undefined) {
-        found = judge(claim, traits.ho, ja4, h2, h1, titleHints, scope) ?? null
-        results.set(key, found)
-      }
+      const entries = results.of(claim.key, h1 ? (titleHints ? 2 : 1) : 0, ho, ja4 ?? '')
+      const cached = entries.get(h2 ?? '')
+      if (cached === undefined) {
+        found = judge(claim, ho, ja4, h2, h1, titleHints, scope) ?? null
+        results.add(entries, h2 ?? '', found)
+      } else found = cached
     }
-    if (learned !== undefined && found === null) found = learn(learned, claim, traits.ho, ja4, h2)
+    if (learned !== undefined && found === null) found = learn(learned, claim, ho, ja4, h2)
     return found ?? undefined
   }
 
   return { rules: RULES, check }
 }
 
-/** Judges a request by its family's learned profile, then counts it. Only requests without finding are learned. */
-function learn (learned: LearnedProfiles, claim: Claim, ho: string, ja4: string | undefined, h2: string | undefined): Threat | null {
-  const traits = [ho, ja4, h2] as const
-  const unseen = learned.unseen(claim.family, traits)
-  if (unseen !== undefined) {
-    return { kind: 'impersonation', rule: UNSEEN.id, where: 'client', excerpt: excerpt(`claims ${claim.label}, ${unseen} never seen for ${claim.family}`, 0, 0), score: UNSEEN.score }
+type Results = Map<string, Threat | null>
+
+/**
+ * Verdicts by claim, HTTP version variant, header order, JA4 and HTTP/2 fingerprint, in nested Maps: each
+ * part is hashed on its own (a JA4 string is the connection's, its hash computed once), where one joined key
+ * would be a new long string to hash on every request. Bounded by clearing everything at `size` entries:
+ * distinct combinations are few in real traffic, and a flood of new ones only costs their verdicts again.
+ */
+class ResultCache {
+  private readonly claims = new Map<string, Array<Map<string, Map<string, Results>>>>()
+  private count = 0
+  constructor (private readonly size: number) {}
+
+  of (claim: string, variant: number, ho: string, ja4: string): Results {
+    let variants = this.claims.get(claim)
+    if (variants === undefined) {
+      variants = [new Map(), new Map(), new Map()]
+      this.claims.set(claim, variants)
+    }
+    const byOrder = variants[variant] as Map<string, Map<string, Results>>
+    let byJa4 = byOrder.get(ho)
+    if (byJa4 === undefined) {
+      byJa4 = new Map()
+      byOrder.set(ho, byJa4)
+    }
+    let entries = byJa4.get(ja4)
+    if (entries === undefined) {
+      entries = new Map()
+      byJa4.set(ja4, entries)
+    }
+    return entries
   }
-  learned.observe(claim.family, traits)
-  return null
+
+  add (entries: Results, h2: string, found: Threat | null): void {
+    if (++this.count > this.size) {
+      this.claims.clear()
+      this.count = 1
+    }
+    entries.set(h2, found)
+  }
+}
+
+/** Judges a request by its family's learned profile and counts it when it passes. */
+function learn (learned: LearnedProfiles, claim: Claim, ho: string, ja4: string | undefined, h2: string | undefined): Threat | null {
+  const unseen = learned.visit(claim.family, [ho, ja4, h2])
+  return unseen === undefined
+    ? null
+    : { kind: 'impersonation', rule: UNSEEN.id, where: 'client', excerpt: excerpt(`claims ${claim.label}, new ${unseen}`, 0, 0), score: UNSEEN.score }
 }
 
 /**

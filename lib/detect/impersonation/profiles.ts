@@ -108,12 +108,12 @@ export const SCRIPTS: readonly ScriptProfile[] = [
   { label: 'python-requests', uaPrefixes: ['python-requests/'], headers: (ho) => startsAfterHost(ho, 'Tca') },
   // wget: User-Agent, Accept, Accept-Encoding: identity, Connection: Keep-Alive.
   { label: 'wget', uaPrefixes: ['Wget/'], headers: (ho) => ho.startsWith('pTaci') },
+  // Node's http and https: the caller's headers, then Host and Connection (no browser puts Host late).
+  { label: 'Node.js', uaPrefixes: [], headers: (ho) => ho.charCodeAt(0) !== 112 && ho.length > 2 && ho.endsWith('pi') },
   // curl: Host, User-Agent, Accept: */*; a User-Agent given with -H moves after Accept.
   { label: 'curl', uaPrefixes: ['curl/'], headers: (ho) => startsAfterHost(ho, 'Ta') || startsAfterHost(ho, 'aT') },
   // Node's fetch (undici): sec-fetch-mode: cors alone, never with sec-fetch-site and sec-fetch-dest.
   { label: 'Node fetch', uaPrefixes: ['node', 'undici'], headers: (ho) => ho.includes('G') && !ho.includes('H') },
-  // Node's http and https: the caller's headers, then Host and Connection.
-  { label: 'Node.js', uaPrefixes: [], headers: (ho) => ho.length > 2 && ho.endsWith('pi') },
   { label: 'Go', uaPrefixes: ['Go-http-client/'] }
 ]
 

@@ -22,12 +22,8 @@ class SpaceSaving {
   readonly counters = new Map<string, Counter>()
   constructor (private readonly capacity: number) {}
 
-  add (key: string): void {
-    const counter = this.counters.get(key)
-    if (counter !== undefined) {
-      counter.count++
-      return
-    }
+  /** Adds a key that has no counter: a new one, or the smallest one's place (its count becoming the error). */
+  insert (key: string): void {
     if (this.counters.size < this.capacity) {
       this.counters.set(key, { count: 1, error: 0 })
       return
@@ -43,12 +39,6 @@ class SpaceSaving {
     this.counters.delete(minKey)
     const floor = (min as Counter).count
     this.counters.set(key, { count: floor + 1, error: floor })
-  }
-
-  /** A lower bound of how often `key` was added. */
-  guaranteed (key: string): number {
-    const counter = this.counters.get(key)
-    return counter === undefined ? 0 : counter.count - counter.error
   }
 
   /** Sum of the lower bounds: how much of the stream the kept entries certainly cover. */
@@ -92,46 +82,46 @@ export class LearnedProfiles {
   private readonly families = new Map<string, Family>()
   constructor (private readonly settings: LearnedSettings) {}
 
-  /** Counts one request of `family`. */
-  observe (family: string, traits: Traits): void {
+  /**
+   * Judges one request of `family`, then counts it. Returns the first of its traits that the family has never
+   * shown, as `<trait> <value>`, when the family is established (minRequests) and that trait is concentrated
+   * in it (the kept entries cover COVERAGE of its requests). Every request is counted, that one too: a new
+   * browser release is learned once it makes SEEN_SHARE of its family, and so is an impostor that persists,
+   * as in any learned profile. A family whose traits vary widely never judges. One Map lookup per trait.
+   */
+  visit (family: string, traits: Traits): string | undefined {
     let f = this.families.get(family)
     if (f === undefined) {
       if (this.families.size >= this.settings.maxFamilies) this.evictSmallest()
       f = new Family(this.settings.entries)
       this.families.set(family, f)
     }
+    const judging = f.total >= this.settings.minRequests
+    const seen = f.total * SEEN_SHARE > 2 ? f.total * SEEN_SHARE : 2
+    let unseen: string | undefined
     f.total++
-    for (let i = 0; i < 3; i++) {
-      const value = traits[i]
-      if (value !== undefined && value.length <= TRAIT_LENGTH) f.sketches[i].add(value)
-    }
-    if (f.total >= WINDOW) {
-      f.total >>>= 1
-      for (const s of f.sketches) s.halve()
-    }
-  }
-
-  /**
-   * The first trait of a request that `family` has never shown, as `<trait> <value>`, when the family is
-   * established (minRequests) and that trait is concentrated in it (the kept entries cover COVERAGE of its
-   * requests); otherwise undefined. A family whose traits vary widely never judges.
-   */
-  unseen (family: string, traits: Traits): string | undefined {
-    const f = this.families.get(family)
-    if (f === undefined || f.total < this.settings.minRequests) return undefined
-    const seen = Math.max(2, f.total * SEEN_SHARE)
     for (let i = 0; i < 3; i++) {
       const value = traits[i]
       if (value === undefined || value.length > TRAIT_LENGTH) continue
       const sketch = f.sketches[i]
-      if (sketch.guaranteed(value) < seen && sketch.covered() >= f.total * COVERAGE) return `${TRAIT_NAMES[i]} ${value}`
+      const counter = sketch.counters.get(value)
+      if (unseen === undefined && judging && (counter === undefined || counter.count - counter.error < seen) &&
+        sketch.covered() >= (f.total - 1) * COVERAGE) unseen = `${TRAIT_NAMES[i]} ${value}`
+      if (counter === undefined) sketch.insert(value)
+      else counter.count++
     }
-    return undefined
+    if (f.total >= WINDOW) {
+      f.total >>>= 1
+      for (const sketch of f.sketches) sketch.halve()
+    }
+    return unseen
   }
 
-  /** Families kept, for tests of the bound. */
-  get size (): number {
-    return this.families.size
+  /** Families and counters kept: what the memory bound is about. */
+  stats (): { families: number, counters: number } {
+    let counters = 0
+    for (const f of this.families.values()) for (const s of f.sketches) counters += s.counters.size
+    return { families: this.families.size, counters }
   }
 
   private evictSmallest (): void {
