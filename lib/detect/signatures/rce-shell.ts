@@ -1,0 +1,122 @@
+/**
+ * Unix shell grammar for rce.ts: the text a shell would see once its quoting is undone, and where in it a
+ * command begins (POSIX Shell Command Language, 2.9: a command follows `;`, `&`, `|`, `&&`, `||`, a newline,
+ * `` ` `` or `$(`).
+ */
+import { Char } from '../chars.js'
+import { Word, commandWord, isTellingAlone } from './rce-words.js'
+
+// `$IFS`, `${IFS}` and `$IFS$9` are a space to the shell.
+const IFS = /\$(?:\{ifs\}|ifs\b)(?:\$\d)?/g
+// Expansions that are empty, or a single character of shell state, spliced into a word: `c$@at`, `who$()ami`,
+// `pi<()ng`, `una$$me`.
+const EMPTY_EXPANSION = /\$(?:[@*!?_$#-]|\d|\(\)|\{\})|[<>]\(\)|``/g
+// Quoting removed by the shell: `c''at`, `c\at`, `"rmt"`.
+const QUOTING = /['"\\]/g
+const NEEDS_WORK = Char.quote | Char.dquote | Char.backslash | Char.dollar | Char.plus | Char.backtick | Char.lt | Char.gt
+
+/**
+ * The value as the shell would read its words: quoting and empty expansions removed, `$IFS` as a space, `+` as a
+ * space (form bodies sent without a type keep it). Returns `text` itself when there is nothing to undo.
+ */
+export function shellText (text: string, chars: number): string {
+  if ((chars & NEEDS_WORK) === 0) return text
+  let s = text
+  if ((chars & (Char.dollar | Char.lt | Char.gt | Char.backtick)) !== 0) s = s.replace(IFS, ' ').replace(EMPTY_EXPANSION, '')
+  if ((chars & (Char.quote | Char.dquote | Char.backslash)) !== 0) s = s.replace(QUOTING, '')
+  if ((chars & Char.plus) !== 0) s = s.replaceAll('+', ' ')
+  return s
+}
+
+/** How strongly a command at a command position reads as injected. */
+export const Reading = {
+  none: 0,
+  /** A weak name after a separator and a space, with nothing shell-like after it (paranoia 2). */
+  loose: 1,
+  /** A command with the value to itself (`id`, `who`): paranoia 3. */
+  alone: 2,
+  /** A clear injected command. */
+  chained: 3,
+  /** A value that begins with a command and shell arguments. */
+  leading: 4
+} as const
+export type Reading = typeof Reading[keyof typeof Reading]
+
+/** The strongest command found in a value. */
+export interface CommandFound {
+  reading: Reading
+  index: number
+  length: number
+}
+
+/**
+ * A command position (group 1: what opens it, a subshell `(` after a separator included), an unset variable
+ * standing for nothing (group 2: `|$u wget`), commands that run another (`time`, `nohup`, `sudo`...) with
+ * their options (group 3), a directory (group 4) and the command name (group 5), which may end in an unset
+ * variable (`sh$xx`). The name is checked against the word lists by the caller.
+ */
+const COMMAND = /(^|[;|&\n\r`]\(?|\$\(|[<>]\(|<<<|[(){}=])[\t ]{0,8}(\$[a-z_][a-z0-9_]{0,15}[\t ]{1,8})?((?:(?:time|nohup|strace|ltrace|sudo|doas|env|exec|nice|timeout|xargs|stdbuf|command|builtin)[\t ]{1,8}(?:-{1,2}[a-z0-9]{1,8}[\t ]{1,8}|\d{1,5}[\t ]{1,8}){0,2}){0,2})(\/?(?:[a-z0-9._-]{1,20}\/){0,3})?([a-z][a-z0-9._+-]{0,31})(?:\$[a-z_][a-z0-9_]{0,15}|\$\{[a-z_][a-z0-9_]{0,15}\})?/g
+/** After the name: an option, a path or a substitution (what makes a weak name a command). */
+const SHELL_ARGUMENT = /[\t ]{1,8}(?:-{1,2}[a-z0-9]|[/~$`]|\.{1,2}\/)/y
+/** After the name: the end of the command (`; who;`, `| sort`). */
+const COMMAND_END = /[\t ]{0,8}(?:[;|&<>`)]|$)/y
+/** After a weak name at the start of a value: an option, an absolute path or a pipe. */
+const LEADING_ARGUMENT = /[\t ]{1,8}(?:-{1,2}[a-z]|[/~])|[\t ]{0,8}\|/y
+/** After a strong name at the start of a value: any argument, or a pipe. */
+const STRONG_ARGUMENT = /[\t ]{1,8}[a-z0-9/~$.-]|[\t ]{0,8}[|;&]/y
+// The name must end there: not `cat=` (a form field), not `date:` (a label).
+const BOUNDARY = /[\s;|&<>)(`{}/]/
+
+function isAlphanumeric (c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
+}
+
+function followedBy (pattern: RegExp, text: string, at: number): boolean {
+  pattern.lastIndex = at
+  return pattern.test(text)
+}
+
+/**
+ * The strongest command found in `text` (see shellText), or undefined. `fromAnyStart` is false for values that
+ * are not arguments (User-Agent, Referer), where only a separator opens a command and weak names need to follow
+ * it without a space (`;env`).
+ */
+export function findCommand (text: string, fromAnyStart: boolean): CommandFound | undefined {
+  let best: CommandFound | undefined
+  COMMAND.lastIndex = 0
+  let m: RegExpExecArray | null
+  while ((m = COMMAND.exec(text)) !== null) {
+    const end = m.index + m[0].length
+    const next = end < text.length ? text[end] : ''
+    if (next !== '' && !BOUNDARY.test(next)) continue
+    const opener = m[1]
+    const separator = opener !== '' && '(){}='.indexOf(opener) === -1
+    // `;ps`, `|id`, `&env`: nothing but a command follows a tight separator directly. A newline followed by a
+    // word is ordinary text, and so is `a;b;c` (a list): neither is a tight separator.
+    const listed = m.index > 0 && isAlphanumeric(text.charCodeAt(m.index - 1))
+    const tight = separator && opener !== '\n' && opener !== '\r' && !listed
+    const word = m[5]
+    const inBin = m[4] !== undefined && m[4].endsWith('bin/')
+    let strength: Word = inBin ? Word.strong : commandWord(word)
+    if (strength === Word.none) continue
+    const spaced = m[0].length > opener.length + (m[4] ?? '').length + word.length
+    const prefixed = m[3] !== '' || m[2] !== undefined
+    // A tool named after a separator is run, not searched for.
+    if (strength === Word.tool) strength = separator || prefixed ? Word.strong : Word.weak
+    let reading: Reading = Reading.none
+    if (strength === Word.strong) {
+      if (separator || prefixed) reading = Reading.chained
+      else if (fromAnyStart && followedBy(STRONG_ARGUMENT, text, end)) reading = Reading.leading
+      else if (fromAnyStart && (m.index === 0 || opener === '=') && end === text.trimEnd().length) reading = isTellingAlone(word) ? Reading.leading : Reading.alone
+    } else if (tight && !spaced) reading = Reading.chained
+    else if (!fromAnyStart) reading = Reading.none
+    else if ((separator || prefixed) && (followedBy(SHELL_ARGUMENT, text, end) || (!listed && followedBy(COMMAND_END, text, end)))) reading = Reading.chained
+    else if (!separator && followedBy(LEADING_ARGUMENT, text, end)) reading = Reading.leading
+    else if (separator || prefixed) reading = Reading.loose
+    else if (m.index === 0 && end === text.length) reading = Reading.alone
+    if (reading === Reading.none) continue
+    if (best === undefined || reading > best.reading) best = { reading, index: m.index, length: m[0].length }
+    if (reading >= Reading.chained) return best
+  }
+  return best
+}
