@@ -36,38 +36,66 @@ function isSpace (c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d)
 }
 
-/** Arguments that read as code rather than prose: empty, a string, a variable, a number, `@`. */
-function codeArguments (code: string, open: number): boolean {
+/** Arguments that read as code rather than prose: empty, a string, a variable, `@`, a number if `digits`. */
+function codeArguments (code: string, open: number, digits = true): boolean {
   let i = open + 1
   while (i < code.length && isSpace(code.charCodeAt(i))) i++
   const c = code[i]
   if (c === 's' && code[i + 1] === ')') return false // "system(s)", "file(s)"
-  return c === ')' || c === '"' || c === "'" || c === '$' || c === '@' || (c >= '0' && c <= '9')
+  return c === ')' || c === '"' || c === "'" || c === '$' || c === '@' || (digits && c >= '0' && c <= '9')
+}
+
+/** The name before a `(`: `code.slice(start, end)`, and whether code (not only whitespace) separates them. */
+interface Callee { start: number, end: number, written: boolean }
+
+/**
+ * Finds the name called by the `(` at `open`. Allowed between name and `(`: whitespace, `=`, and the quotes
+ * and parenthesis of `('system')(…)`; anything but whitespace there is code (`f=(`, `(f)(`, `"f"(`).
+ */
+function calleeOf (code: string, open: number, callee: Callee): void {
+  let j = open - 1
+  while (j >= 0 && isSpace(code.charCodeAt(j))) j--
+  callee.written = j === open - 1
+  while (j >= 0 && (isSpace(code.charCodeAt(j)) || code[j] === '=' || code[j] === ')' || code[j] === '"' || code[j] === "'")) {
+    callee.written = true
+    j--
+  }
+  callee.end = j + 1
+  while (j >= 0 && callee.end - j <= LONGEST_NAME && isNameChar(code.charCodeAt(j))) j--
+  callee.start = j + 1
 }
 
 /**
- * Index of the first call of a dangerous PHP function in `code` (lowercase, comments removed), or -1.
- * Allowed between name and `(`: whitespace, `=`, and the quotes and parenthesis of `('system')(…)`. A name
+ * Index of the first call of a dangerous PHP function in `code` (lowercase, comments removed), or -1. A name
  * of CALLS needs a `)` after its `(`; a high-risk name is enough with its `(` alone, as in CRS.
  */
 export function findDangerousCall (code: string): number {
   const lastClose = code.lastIndexOf(')')
+  const callee: Callee = { start: 0, end: 0, written: false }
   for (let open = code.indexOf('('); open !== -1; open = code.indexOf('(', open + 1)) {
-    let j = open - 1
-    while (j >= 0 && isSpace(code.charCodeAt(j))) j--
-    // Anything but whitespace between name and `(` is code: `f=(`, `(f)(`, `"f"(`.
-    let written = j === open - 1
-    while (j >= 0 && (isSpace(code.charCodeAt(j)) || code[j] === '=' || code[j] === ')' || code[j] === '"' || code[j] === "'")) {
-      written = true
-      j--
-    }
-    const end = j + 1
-    while (j >= 0 && end - j <= LONGEST_NAME && isNameChar(code.charCodeAt(j))) j--
-    const start = j + 1
+    calleeOf(code, open, callee)
+    const { start, end } = callee
     if (start === end) continue
     const name = code.slice(start, end)
-    if (CALLS.has(name) && open < lastClose && (!WORDS.has(name) || written || codeArguments(code, open))) return start
+    if (CALLS.has(name) && open < lastClose && (!WORDS.has(name) || callee.written || codeArguments(code, open))) return start
     for (let k = 0; k + SHORTEST_HIGH_RISK <= name.length; k++) if (HIGH_RISK.has(k === 0 ? name : name.slice(k))) return start + k
+  }
+  return -1
+}
+
+/**
+ * Index of the first `name(` in `code` with `name` one of `names`, or -1. With `words`, the names are words
+ * too: a `)` must follow, and a name parted from its `(` by one space needs code-like arguments ("work time
+ * (rosewood)" is prose, `touch ()` and `range \t()` are not).
+ */
+export function findNamedCall (code: string, names: ReadonlySet<string>, words: boolean): number {
+  const closed = words
+  const lastClose = closed ? code.lastIndexOf(')') : code.length
+  const callee: Callee = { start: 0, end: 0, written: false }
+  for (let open = code.indexOf('('); open !== -1 && open < lastClose; open = code.indexOf('(', open + 1)) {
+    calleeOf(code, open, callee)
+    if (callee.start === callee.end || !names.has(code.slice(callee.start, callee.end))) continue
+    if (!words || callee.written || callee.end !== open - 1 || code[open - 1] !== ' ' || codeArguments(code, open, false)) return callee.start
   }
   return -1
 }

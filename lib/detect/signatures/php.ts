@@ -2,7 +2,8 @@ import { Char } from '../chars.js'
 import { active, report, reportMatch } from '../report.js'
 import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { PHP_CONFIG_DIRECTIVES } from './data/php-config-directives.js'
-import { findDangerousCall, squeezed, withoutComments } from './php-code.js'
+import { PHP_FUNCTIONS, PHP_WORD_FUNCTIONS } from './data/php-function-names-all.js'
+import { findDangerousCall, findNamedCall, squeezed, withoutComments } from './php-code.js'
 
 function rule (id: string, paranoia: Rule['paranoia'], score: number, summary: string): Rule {
   return { id, kind: 'php', paranoia, score, summary }
@@ -19,6 +20,8 @@ const CALL = rule('php-function-call', 1, 5, 'A call of a dangerous PHP function
 const VARIABLE_CALL = rule('php-variable-call', 1, 5, 'A call through a variable: `$f(…)`, `$a[\'x\'](…)`, `${\'a\'}(…)`, `$obj->$m()`')
 const CALLABLE_STRING = rule('php-callable-string', 1, 5, 'A call of a string or expression: `(system)(\'id\');`, `"sys"."tem"(\'id\');`, `[system][0](ls);`')
 const SERIALIZED = rule('php-serialized-object', 1, 5, 'A serialized PHP object: `O:8:"stdClass":1:{…`')
+const ANY_CALL = rule('php-any-function-call', 2, 5, 'A call of any PHP function of the language\'s dictionary (about 2,200 names): `array_diff (`, `ldap_get_entries(`')
+const WORD_CALL = rule('php-word-function-call', 3, 5, 'A call of a short PHP function whose name is also a word: `checkdate()`, `touch()`, `range()`, `crypt(…)`')
 const DOUBLE_EXTENSION = rule('php-double-extension-upload', 3, 5, 'An uploaded file name with a PHP extension before another: `shell.php.jpg`')
 const SERVER_VARIABLE = rule('php-server-variable', 3, 5, 'A superglobal broken by whitespace (`$_S ERVER`) or a `$_SERVER` key: `REQUEST_URI`, `HTTP_USER_AGENT`…')
 const EXPRESSION_CALL = rule('php-expression-call', 3, 5, 'A parenthesised expression called at the end of a value: `(sy.(st).em)(@id)`')
@@ -45,6 +48,8 @@ const MULTIPART_FILENAME = /filename\s{0,4}=\s{0,4}"([^"\r\n]{0,256})"/g
 const FILENAME_HEADERS = new Set(['x-filename', 'x_filename', 'x.filename', 'x-file-name'])
 
 const DIRECTIVES = new Set(PHP_CONFIG_DIRECTIVES)
+const FUNCTIONS = new Set(PHP_FUNCTIONS)
+const WORD_FUNCTIONS = new Set(PHP_WORD_FUNCTIONS)
 const ARGUMENT_PLACES = Place.query | Place.queryName | Place.body | Place.bodyName | Place.cookie
 const CODE_PLACES = ARGUMENT_PLACES | Place.path
 
@@ -94,7 +99,7 @@ function inspectUpload (value: Inspected, scope: Scope, out: Threat[]): void {
 export const php: Detector = {
   kind: 'php',
   rules: [OPEN_TAG, UPLOAD, SESSION_UPLOAD, CONFIG, SUPERGLOBAL, VARIABLE_VARIABLE, WRAPPER, CALL, VARIABLE_CALL,
-    CALLABLE_STRING, SERIALIZED, DOUBLE_EXTENSION, SERVER_VARIABLE, EXPRESSION_CALL, CLOSE_TAG],
+    CALLABLE_STRING, SERIALIZED, ANY_CALL, WORD_CALL, DOUBLE_EXTENSION, SERVER_VARIABLE, EXPRESSION_CALL, CLOSE_TAG],
   places: ANYWHERE,
   // Every value: an upload's file name (`sess_…`) can be letters, digits and `_` only. The checks below
   // begin with the value's character bits, so a plain value costs a few comparisons.
@@ -142,6 +147,14 @@ function inspectCalls (value: Inspected, scope: Scope, out: Threat[]): void {
     let at = findDangerousCall(code)
     if (at === -1 && code !== text) at = findDangerousCall(text)
     if (at !== -1) report(out, CALL, value, at, 20)
+  }
+  if (active(ANY_CALL, scope)) {
+    const at = findNamedCall(code, FUNCTIONS, false)
+    if (at !== -1) report(out, ANY_CALL, value, at, 20)
+  }
+  if (active(WORD_CALL, scope)) {
+    const at = findNamedCall(code, WORD_FUNCTIONS, true)
+    if (at !== -1) report(out, WORD_CALL, value, at, 20)
   }
   if ((value.place & ARGUMENT_PLACES) === 0) return
   const tight = squeezed(code)
