@@ -60,7 +60,7 @@ export const HAVING = /\bhaving ?\(? ?(?:\w{1,30} ?\( ?[\w*`]{0,30} ?\) ?|[\w`'"
 export const ORDER_PROBE = /['")] ?(?:order|group) by [\w`,]{1,40} ?(?:--|#|;|$)|\d (?:order|group) by \d{1,3} ?(?:--|#)/
 
 /** `if(1=1,`, `) like (`, `select * from x as "y" from`: conditional and alias shapes of MySQL. */
-export const CONDITIONAL = /\bif ?\( ?[\w'"@.()]{1,40} ?(?:=(?!=)|<>|\blike\b)|\) ?like ?\(|(?:[)`'"]|\d) ?as ?(?:[`'"]\w{0,64}[`'"]?|\w{1,64}) ?from\b/
+export const CONDITIONAL = /\bif ?\( ?[\w'"@.()]{1,24} ?(?:=(?!=)|<>|\blike\b)|\) ?like ?\(|(?:[)`'"]|\d) ?as ?(?:[`'"]\w{0,64}[`'"]?|\w{1,64}) ?from\b/
 
 /** `alter table t change`, `create table t (`: schema changes with their next clause. */
 export const DDL = /\balter table [\w`."]{1,64} (?:add|change|drop|modify|rename|alter|convert)\b|\bcreate (?:table|function|procedure) [\w`."]{1,64} ?\(/

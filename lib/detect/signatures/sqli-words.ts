@@ -52,7 +52,8 @@ export function scanWords (view: string, hits: Int32Array): void {
     const start = i
     while (i < n && isWordChar(view.charCodeAt(i))) i++
     const length = i - start
-    if (length < 3 || length > LONGEST) continue
+    // Numbers and over-long words name nothing listed.
+    if (length < 3 || length > LONGEST || view.charCodeAt(start) <= 0x39) continue
     // `name (`, `name(`, and `md5\(` (a backslash an escaping layer left) are calls.
     let j = i
     if (view.charCodeAt(j) === 0x20 || view.charCodeAt(j) === 0x5c) j++

@@ -96,7 +96,7 @@ const CHECKS: readonly Check[] = [
 const MIN_LENGTH = 4
 // A long value is read at its start and its end only: an injection breaks out of the literal at the start and
 // cuts the query off at the end, and the cost of the checks stays bounded whatever the value's length.
-const HEAD = 4096
+const HEAD = 2048
 const TAIL = 1024
 
 function reported (out: readonly Threat[], id: string): boolean {
