@@ -209,6 +209,22 @@ test('the parse from the plugin is used when given; results are cached and froze
   t.ok(Object.isFrozen(a))
 })
 
+test('a bounded cache gives the same verdicts; over-long User-Agents are judged uncached', async (t) => {
+  const small = impersonation(1, { cacheSize: 3 })
+  const big = impersonation(1)
+  const all = fixtures.flatMap((f) => f.requests.map((r) => traitsOf(r)))
+  for (let round = 0; round < 2; round++) {
+    for (const traits of all) t.same(small.check(traits), big.check(traits))
+  }
+  const long = `${CHROME} (${'x'.repeat(600)})`
+  const impostor = withUserAgent(fixture('impostor-curl-chrome-ua-h1').requests[0] as Captured, long)
+  t.match(small.check(traitsOf(impostor)), { rule: 'impersonation-browser-ua' })
+  t.match(small.check(traitsOf(impostor)), { rule: 'impersonation-browser-ua' }, 'again')
+  const crawler = withUserAgent(impostor, `${CHROME} (compatible; ${'x'.repeat(600)} examplebot/1.0)`)
+  t.match(small.check(traitsOf(crawler)), { rule: 'impersonation-browser-ua' }, 'a crawler named past the 500 characters ua-parser-js reads is not exempt')
+  t.equal(small.check(traitsOf(withUserAgent(impostor, `${CHROME} (compatible; examplebot/1.0; ${'x'.repeat(600)})`))), undefined, 'within them it is')
+})
+
 test('learned profiles: an established family\'s never-seen JA4 is impersonation-unseen-traits (paranoia 3)', async (t) => {
   const check = impersonation(3, { learn: true, learnMinRequests: 200 })
   const chromium = fixture('chromium-h2').requests.map((r) => traitsOf(withUserAgent(r, CHROME)))
@@ -234,6 +250,10 @@ test('learned profiles stay within their bound and judge only concentrated trait
   t.equal(learned.visit('wide', ['ho-new', 'ja4-b', undefined]), 'JA4 ja4-b')
   t.equal(learned.visit('wide', ['x'.repeat(200), 'ja4-a', undefined]), undefined, 'an over-long trait is neither kept nor judged')
   for (let i = 0; i < 5; i++) learned.visit('wide', ['ho-new', 'ja4-b', undefined])
+  for (let i = 0; i < 70_000; i++) learned.visit('long', ['ho', i % 1000 === 0 ? `ja4-${i}` : 'ja4', undefined])
+  t.ok(learned.stats().counters <= 4 * 3 * 8, 'counts halve past the window; the bound holds')
+  t.equal(learned.visit('long', ['ho', 'ja4', undefined]), undefined)
+  t.equal(learned.visit('long', ['ho', 'ja4-new', undefined]), 'JA4 ja4-new')
   t.equal(learned.visit('wide', ['ho-new', 'ja4-b', undefined]), undefined, 'a trait that persists is learned')
 })
 

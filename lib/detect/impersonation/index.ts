@@ -125,11 +125,14 @@ class ResultCache {
     return entries
   }
 
+  /** Keeps a verdict in `entries` (from `of`), or, at the bound, empties the cache instead. */
   add (entries: Results, h2: string, found: Threat | null): void {
-    if (++this.count > this.size) {
+    if (this.count >= this.size) {
       this.claims.clear()
-      this.count = 1
+      this.count = 0
+      return
     }
+    this.count++
     entries.set(h2, found)
   }
 }
