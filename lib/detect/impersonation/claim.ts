@@ -60,10 +60,12 @@ export function createClaims (cacheSize: number): (ua: string, uai: UserAgentInf
       }
       return found ?? undefined
     }
-    let found = byText.get(ua)
+    // ua-parser-js and claimOf read only the first UA_LENGTH characters: the claim is theirs.
+    const read = ua.length > UA_LENGTH ? ua.slice(0, UA_LENGTH) : ua
+    let found = byText.get(read)
     if (found === undefined) {
-      found = claimOf(ua, parser.setUA(ua).getResult()) ?? null
-      if (ua.length <= UA_LENGTH) byText.set(ua, found)
+      found = claimOf(read, parser.setUA(read).getResult()) ?? null
+      byText.set(read, found)
     }
     return found ?? undefined
   }

@@ -51,6 +51,13 @@ export interface Impersonation {
   check (traits: ClientTraits): Threat | undefined
 }
 
+// Longest header order whose verdict is cached (a real one is 5-30 letters), so that the cache holds at most
+// cacheSize × (CACHED_LENGTH + JA4_LENGTH + H2_LENGTH) characters of keys.
+const CACHED_LENGTH = 128
+const JA4_LENGTH = 36
+// Firefox's, with six PRIORITY frames, is 120 characters.
+const H2_LENGTH = 512
+
 /**
  * Checks the client a request claims (User-Agent) against its header order, JA4 and HTTP/2 fingerprint.
  * The built-in profiles' verdict depends only on (claim, header order, JA4, HTTP/2, HTTP version, the case
@@ -74,16 +81,21 @@ export function createImpersonation (settings: ImpersonationSettings): Impersona
     const h1 = traits.httpVersion.charCodeAt(0) === 49
     const titleHints = h1 && claim.profile?.engine === 'chromium' && titleCaseClientHints(traits.rawHeaders)
     const ho = traits.ho
-    const ja4 = traits.ja4
-    const h2 = traits.h2
+    // A JA4 is 36 characters and an Akamai fingerprint a few hundred at most: anything else is no trait.
+    const ja4 = traits.ja4 !== undefined && traits.ja4.length === JA4_LENGTH ? traits.ja4 : undefined
+    const h2 = traits.h2 !== undefined && traits.h2.length <= H2_LENGTH ? traits.h2 : undefined
     let found: Threat | null = null
     if (claim.browser) {
-      const entries = results.of(claim.key, h1 ? (titleHints ? 2 : 1) : 0, ho, ja4 ?? '')
-      const cached = entries.get(h2 ?? '')
-      if (cached === undefined) {
+      if (ho.length > CACHED_LENGTH) {
         found = judge(claim, ho, ja4, h2, h1, titleHints, scope) ?? null
-        results.add(entries, h2 ?? '', found)
-      } else found = cached
+      } else {
+        const entries = results.of(claim.key, h1 ? (titleHints ? 2 : 1) : 0, ho, ja4 ?? '')
+        const cached = entries.get(h2 ?? '')
+        if (cached === undefined) {
+          found = judge(claim, ho, ja4, h2, h1, titleHints, scope) ?? null
+          results.add(entries, h2 ?? '', found)
+        } else found = cached
+      }
     }
     if (learned !== undefined && found === null) found = learn(learned, claim, ho, ja4, h2)
     return found ?? undefined
