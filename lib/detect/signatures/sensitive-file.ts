@@ -11,6 +11,7 @@
  * - information pages: `phpinfo.php`, `server-status`, `docker-compose.yml`;
  * - web shells an attacker may have left behind (`c99.php`, `r57.php`, `wso.php`, `b374k`...).
  */
+import { Char } from '../chars.js'
 import { active, report } from '../report.js'
 import { Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { CRS_DOT_NAMES, CRS_FILE_NAMES } from './data/sensitive-file-crs.js'
@@ -122,6 +123,8 @@ function segmentRule (name: string, last: boolean): Rule | null {
   if (SECRET_DIRECTORIES.has(name)) return SECRET
   if (!last) return RESTRICTED_DIRECTORIES.has(name) ? RESTRICTED : null
   if (SECRET_NAMES.has(name)) return SECRET
+  // Every name below has an extension or a `~`.
+  if (name.indexOf('.') === -1 && name.indexOf('~') === -1) return CRS_FILE_NAMES.has(name) ? RESTRICTED : INFO_NAMES.has(name) ? INFO : null
   // `wp-config.php.bak`, `wp-config.old`, `wp-config.php~`: only `wp-config.php` itself runs instead of printing.
   if (name.startsWith('wp-config') && name !== 'wp-config.php') return SECRET
   if (SOURCE_BACKUP.test(name) || DUMP.test(name)) return BACKUP
@@ -140,16 +143,22 @@ export const sensitiveFile: Detector = {
   triggers: 0,
   inspect (value: Inspected, scope: Scope, out: Threat[]): void {
     const path = value.text
+    // Backslashes separate segments on IIS; a `;` starts path parameters a servlet container drops.
+    const split = (value.chars & (Char.backslash | Char.semicolon)) !== 0
     let start = 0
     while (start < path.length) {
       let end = path.indexOf('/', start)
       if (end === -1) end = path.length
-      // Backslashes separate segments on IIS; a `;` starts path parameters a servlet container drops.
-      if (end > start) {
+      const last = end === path.length
+      // Only a dot-name or a private directory matters before the last segment: skip the rest unsliced.
+      const first = path.charCodeAt(start)
+      if (end > start && (last || split || first === 0x2e || first === 0x40 || first === 0x77 || first === 0x6d || first === 0x61)) {
         let name = path.slice(start, end)
-        const cut = name.search(/[\\;]/)
-        if (cut > 0) name = name.slice(0, cut)
-        const found = segmentRule(name, end === path.length)
+        if (split) {
+          const cut = name.search(/[\\;]/)
+          if (cut > 0) name = name.slice(0, cut)
+        }
+        const found = segmentRule(name, last)
         if (found !== null && active(found, scope)) report(out, found, value, start, end - start)
       }
       start = end + 1
