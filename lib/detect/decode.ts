@@ -15,93 +15,92 @@ function hex (s: string, i: number): number {
   return c < 128 ? HEX[c] : -1
 }
 
-// Text is built from code units in chunks: String.fromCharCode.apply has an argument limit.
-const CHUNK = 8192
-
-class TextBuilder {
-  private units: number[] = []
-  private text = ''
-  push (unit: number): void {
-    this.units.push(unit)
-    if (this.units.length === CHUNK) this.flush()
-  }
-
-  flush (): void {
-    this.text += String.fromCharCode.apply(null, this.units)
-    this.units.length = 0
-  }
-
-  done (): string {
-    this.flush()
-    return this.text
-  }
-}
+// Scratch space for the bytes of a run of escapes and the code units they decode to, grown on demand:
+// decoding is synchronous, so one pair serves every call.
+let scratchBytes = new Uint8Array(1024)
+let scratchUnits = new Uint16Array(1024)
+const SHORT_RUN = 32
 
 /**
- * Appends percent-decoded bytes as UTF-8, tolerating what a lenient server tolerates: overlong forms decode to
- * their character (`%c0%ae` is `.`), and a byte that starts no valid sequence stands for itself (Latin-1).
+ * The text of `n` percent-decoded bytes read as UTF-8, tolerating what a lenient server tolerates: overlong
+ * forms decode to their character (`%c0%ae` is `.`), and a byte that starts no valid sequence stands for
+ * itself (Latin-1).
  */
-function pushUtf8 (bytes: number[], out: TextBuilder): void {
+function utf8 (bytes: Uint8Array, n: number): string {
+  if (scratchUnits.length < n) scratchUnits = new Uint16Array(2 * n)
+  const units = scratchUnits
+  let k = 0
   let i = 0
-  while (i < bytes.length) {
+  while (i < n) {
     const b = bytes[i]
-    let need = 0
-    let cp = b
-    if (b >= 0xc0 && b < 0xe0) { need = 1; cp = b & 0x1f } else if (b >= 0xe0 && b < 0xf0) { need = 2; cp = b & 0x0f } else if (b >= 0xf0 && b < 0xf8) { need = 3; cp = b & 0x07 }
-    let ok = need > 0 && i + need < bytes.length
-    for (let k = 1; ok && k <= need; k++) {
-      const c = bytes[i + k]
-      if (c === undefined || (c & 0xc0) !== 0x80) ok = false
+    const need = b < 0xc0 ? 0 : b < 0xe0 ? 1 : b < 0xf0 ? 2 : b < 0xf8 ? 3 : 0
+    let cp = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07
+    let ok = need > 0 && i + need < n
+    for (let j = 1; ok && j <= need; j++) {
+      const c = bytes[i + j]
+      if ((c & 0xc0) !== 0x80) ok = false
       else cp = (cp << 6) | (c & 0x3f)
     }
-    if (ok && cp <= 0x10ffff) {
-      if (cp > 0xffff) {
-        cp -= 0x10000
-        out.push(0xd800 + (cp >> 10))
-        out.push(0xdc00 + (cp & 0x3ff))
-      } else out.push(cp)
+    if (!ok) {
+      units[k++] = b
+      i++
+    } else if (cp > 0xffff) {
+      cp -= 0x10000
+      units[k++] = 0xd800 + (cp >> 10)
+      units[k++] = 0xdc00 + (cp & 0x3ff)
       i += need + 1
     } else {
-      out.push(b)
-      i++
+      units[k++] = cp
+      i += need + 1
     }
   }
-  bytes.length = 0
+  // A Buffer view costs more than a few characters do: short runs (the usual `%20`) are built directly.
+  if (k < SHORT_RUN) {
+    let text = ''
+    for (let j = 0; j < k; j++) text += String.fromCharCode(units[j])
+    return text
+  }
+  return Buffer.from(units.buffer, units.byteOffset, 2 * k).toString('utf16le')
 }
 
 /**
- * One level of percent-decoding: `%hh` bytes as UTF-8 (see pushUtf8), IIS-style `%uhhhh`, and `+` as a space
- * when `plusIsSpace` (query strings and form bodies). A `%` not followed by hex digits stays as it is.
+ * One level of percent-decoding: runs of `%hh` bytes as UTF-8 (see utf8), IIS-style `%uhhhh`, and `+` as a
+ * space when `plusIsSpace` (query strings and form bodies). A `%` not followed by hex digits stays as it is.
+ * Text between escapes is copied by slices, so a long value with few escapes costs little.
  */
-export function percentDecode (s: string, plusIsSpace: boolean): string {
-  const out = new TextBuilder()
-  const bytes: number[] = []
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c === 0x25) {
-      const h = hex(s, i + 1)
-      const l = hex(s, i + 2)
-      if (h >= 0 && l >= 0) {
-        bytes.push(h * 16 + l)
-        i += 2
-        continue
+export function percentDecode (input: string, plusIsSpace: boolean): string {
+  const s = plusIsSpace && input.indexOf('+') !== -1 ? input.replaceAll('+', ' ') : input
+  let out = ''
+  let last = 0
+  let i = s.indexOf('%')
+  while (i !== -1) {
+    let n = 0
+    let j = i
+    while (j < s.length && s.charCodeAt(j) === 0x25) {
+      const h = hex(s, j + 1)
+      const l = hex(s, j + 2)
+      if (h < 0 || l < 0) break
+      if (n === scratchBytes.length) {
+        const grown = new Uint8Array(2 * n)
+        grown.set(scratchBytes)
+        scratchBytes = grown
       }
-      const u = s.charCodeAt(i + 1)
-      if (u === 0x75 || u === 0x55) {
-        const a = hex(s, i + 2); const b = hex(s, i + 3); const d = hex(s, i + 4); const e = hex(s, i + 5)
-        if (a >= 0 && b >= 0 && d >= 0 && e >= 0) {
-          if (bytes.length > 0) pushUtf8(bytes, out)
-          out.push(((a * 16 + b) * 16 + d) * 16 + e)
-          i += 5
-          continue
-        }
-      }
+      scratchBytes[n++] = h * 16 + l
+      j += 3
     }
-    if (bytes.length > 0) pushUtf8(bytes, out)
-    out.push(c === 0x2b && plusIsSpace ? 0x20 : c)
+    if (n > 0) {
+      out += s.slice(last, i) + utf8(scratchBytes, n)
+      last = j
+    } else if ((s.charCodeAt(i + 1) | 0x20) === 0x75) { // %u
+      const a = hex(s, i + 2); const b = hex(s, i + 3); const c = hex(s, i + 4); const d = hex(s, i + 5)
+      if (a >= 0 && b >= 0 && c >= 0 && d >= 0) {
+        out += s.slice(last, i) + String.fromCharCode(((a * 16 + b) * 16 + c) * 16 + d)
+        last = j = i + 6
+      } else j = i + 1
+    } else j = i + 1
+    i = s.indexOf('%', j)
   }
-  if (bytes.length > 0) pushUtf8(bytes, out)
-  return out.done()
+  return last === 0 ? s : out + s.slice(last)
 }
 
 const PERCENT_ESCAPE = /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i
@@ -113,18 +112,61 @@ const NAMED_ENTITIES: Record<string, string> = {
   num: '#', dollar: '$', percnt: '%', plus: '+', ast: '*', verbar: '|', vert: '|', hyphen: '-', dash: '-'
 }
 
-// Browsers accept numeric references without the closing `;` and with any number of leading zeros.
-const ENTITY = /&(?:#x0*([0-9a-f]{1,6})|#0*([0-9]{1,7})|([a-z]{2,8}));?/gi
+const LONGEST_NAME = 8
 
-function entity (match: string, hexDigits: string | undefined, decimal: string | undefined, name: string | undefined): string {
-  if (name !== undefined) return Object.hasOwn(NAMED_ENTITIES, name.toLowerCase()) ? NAMED_ENTITIES[name.toLowerCase()] : match
-  const cp = hexDigits !== undefined ? parseInt(hexDigits, 16) : parseInt(decimal ?? '0', 10)
-  return cp <= 0x10ffff ? String.fromCodePoint(cp) : match
+function isLetter (c: number): boolean {
+  return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a
 }
 
-/** HTML character references (`&lt;`, `&#60`, `&#x3c;`, `&colon;`) as the characters they stand for. */
+/**
+ * HTML character references (`&lt;`, `&#60`, `&#x3c;`, `&colon;`) as the characters they stand for. As
+ * browsers do, numeric references need no closing `;` and may have any number of leading zeros, and a named
+ * reference is the longest known name at that place (`&ltscript` is `<script`).
+ */
 export function decodeEntities (s: string): string {
-  return s.indexOf('&') === -1 ? s : s.replace(ENTITY, entity)
+  let i = s.indexOf('&')
+  if (i === -1) return s
+  let out = ''
+  let last = 0
+  while (i !== -1) {
+    let j = i + 1
+    let text: string | undefined
+    if (s.charCodeAt(j) === 0x23) { // #
+      j++
+      const base = (s.charCodeAt(j) | 0x20) === 0x78 ? 16 : 10
+      if (base === 16) j++
+      const start = j
+      while (s.charCodeAt(j) === 0x30) j++
+      let value = 0
+      let digits = 0
+      for (; digits < 7; digits++, j++) {
+        const d = base === 16 ? hex(s, j) : s.charCodeAt(j) - 0x30
+        if (d < 0 || d >= base) break
+        value = value * base + d
+      }
+      if (j > start && value <= 0x10ffff) text = String.fromCodePoint(value)
+    } else {
+      let end = j
+      while (end - j < LONGEST_NAME && isLetter(s.charCodeAt(end))) end++
+      for (; end - j >= 2; end--) {
+        const name = s.slice(j, end).toLowerCase()
+        if (Object.hasOwn(NAMED_ENTITIES, name)) {
+          text = NAMED_ENTITIES[name]
+          j = end
+          break
+        }
+      }
+    }
+    if (text === undefined) {
+      i = s.indexOf('&', i + 1)
+      continue
+    }
+    if (s.charCodeAt(j) === 0x3b) j++ // ;
+    out += s.slice(last, i) + text
+    last = j
+    i = s.indexOf('&', j)
+  }
+  return last === 0 ? s : out + s.slice(last)
 }
 
 const NEEDS_WORK = /[%&\0+]/
