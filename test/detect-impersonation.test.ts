@@ -94,6 +94,7 @@ test('headers alone, without TLS or HTTP/2 fingerprints (plain http): script cli
   }
   t.match(check.check(request([['Host', 'x'], ['User-Agent', FIREFOX], ['Accept', '*/*']])), { excerpt: 'claims Firefox 133, looks like curl' })
   t.match(check.check(request([['User-Agent', CHROME], ['Accept', '*/*'], ['Host', 'x'], ['Connection', 'close']])), { excerpt: 'claims Chrome 131, looks like Node.js' })
+  t.match(check.check(request([['Accept', '*/*'], ['User-Agent', CHROME], ['Host', 'x']])), { rule: 'impersonation-missing-header' }, 'curl never puts Host after its own headers')
 })
 
 test('Chromium\'s own headers over a script\'s TLS or HTTP/2: impersonation-browser-transport', async (t) => {

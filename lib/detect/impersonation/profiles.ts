@@ -94,9 +94,10 @@ export interface ScriptProfile {
   readonly headers?: (ho: string) => boolean
 }
 
-/** Host (`p`, absent on HTTP/2) followed by `rest` at the start of `ho`. */
+/** `ho` starts with Host (`p`) then `rest`, or, without Host (HTTP/2 has :authority), with `rest`. */
 function startsAfterHost (ho: string, rest: string): boolean {
-  return ho.startsWith(rest, ho.charCodeAt(0) === 112 ? 1 : 0)
+  if (ho.charCodeAt(0) === 112) return ho.startsWith(rest, 1)
+  return !ho.includes('p') && ho.startsWith(rest)
 }
 
 /** Script clients, the more specific header tests first. */
