@@ -262,11 +262,14 @@ test('speed: a cached benign request costs about a microsecond', async (t) => {
   const fingerprint = createUserAgentFingerprinter(16, await loadHash64())
   const check = impersonation(4)
   const requests = fixture('chromium-h2').requests.map((r) => traitsOf(withUserAgent(r, CHROME), { uai: fingerprint(CHROME).uai }))
-  const rounds = 50_000
   for (let i = 0; i < 1000; i++) check.check(requests[i % requests.length] as ClientTraits)
-  const start = performance.now()
-  for (let i = 0; i < rounds; i++) check.check(requests[i % requests.length] as ClientTraits)
-  const us = (performance.now() - start) * 1000 / rounds
-  // About 0.6 µs outside tap; coverage instrumentation here doubles it or more, and the cores are shared.
+  // The best of several rounds: the cores are shared with other work.
+  let us = Infinity
+  for (let round = 0; round < 7; round++) {
+    const start = performance.now()
+    for (let i = 0; i < 10_000; i++) check.check(requests[i % requests.length] as ClientTraits)
+    us = Math.min(us, (performance.now() - start) * 1000 / 10_000)
+  }
+  // About 0.6 µs outside tap; coverage instrumentation here doubles it or more.
   t.ok(us < 5, `${us.toFixed(2)} µs per check`)
 })
