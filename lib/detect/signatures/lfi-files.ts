@@ -11,8 +11,20 @@ export interface FileIndex {
   readonly byKey: Map<number, string[]>
 }
 
+// A backslash reads as a slash: `c:\windows\win.ini` is `windows/win.ini`.
+function code (s: string, i: number): number {
+  const c = s.charCodeAt(i)
+  return c === 0x5c ? 0x2f : c
+}
+
 function key (s: string, i: number): number {
-  return (s.charCodeAt(i) << 16) ^ (s.charCodeAt(i + 1) << 8) ^ s.charCodeAt(i + 2)
+  return (code(s, i) << 16) ^ (code(s, i + 1) << 8) ^ code(s, i + 2)
+}
+
+function startsAt (text: string, entry: string, at: number): boolean {
+  if (at + entry.length > text.length) return false
+  for (let k = 0; k < entry.length; k++) if (code(text, at + k) !== entry.charCodeAt(k)) return false
+  return true
 }
 
 function build (entries: readonly string[]): FileIndex {
@@ -47,7 +59,7 @@ function isDotfileName (entry: string): boolean {
 }
 
 /**
- * The first entry of `index` found in `text` (lowercase, `\` already read as `/`) and its position, or -1.
+ * The first entry of `index` found in `text` (lowercase; `\` read as `/`) and its position.
  * An entry that begins with a letter must begin a word (`xetc/passwd` is not `etc/passwd`); one that
  * begins with `.` or `/` may begin anywhere (`backup.sql.gz`).
  */
@@ -55,12 +67,12 @@ export function findFile (text: string, index: FileIndex): { at: number, entry: 
   const end = text.length - 2
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i)
-    if (c !== 0x2e && c !== 0x2f && (!isWordChar(c) || (i > 0 && isWordChar(text.charCodeAt(i - 1))))) continue
+    if (c !== 0x2e && c !== 0x2f && c !== 0x5c && (!isWordChar(c) || (i > 0 && isWordChar(text.charCodeAt(i - 1))))) continue
     const list = index.byKey.get(key(text, i))
     if (list === undefined) continue
     for (let j = 0; j < list.length; j++) {
       const entry = list[j]
-      if (text.startsWith(entry, i) && (!isDotfileName(entry) || !isWordChar(text.charCodeAt(i + entry.length)))) return { at: i, entry }
+      if (startsAt(text, entry, i) && (!isDotfileName(entry) || !isWordChar(text.charCodeAt(i + entry.length)))) return { at: i, entry }
     }
   }
   return undefined

@@ -61,12 +61,13 @@ const OS_FILE_HEADER: Rule = {
  * follows `=`, as in a whole form body, or a multipart `filename="`), or `/..` ending a path. Dots may be
  * three or more or mixed with `;` (Tomcat path parameters).
  */
-const TRAVERSAL_PATTERN = /(?:^|[^a-z0-9_])\.\.[.;]{0,6}[\\/]{1,4}\.\.|(?:^[\\/]?|=|filename\*?=["']?)\.\.[.;]{0,6}[\\/]|[\\/]\.\.;?$/
+const TRAVERSAL_PATTERN = /(?:^|[^a-z0-9_])\.\.[.;]{0,6}[\\/]{1,4}\.\.|(?:^[\\/]?|=|filename\*?=["']?)\.\.[.;]{0,6}[\\/]/
+/** `/..` ending the value: the parent of what the application reads. */
+const TRAILING_PATTERN = /[\\/]\.\.;?$/
 /** One traversal beginning a path segment inside the value. */
 const SINGLE_PATTERN = /(?:[\\/;\s"'`,:(|&?<>])\.\.[.;]{0,6}[\\/]/
 const HEX_NOTATION = /0x(?:2e|2f|5c)/g
 const HEX_CHARS: Record<string, string> = { '0x2e': '.', '0x2f': '/', '0x5c': '\\' }
-const BACKSLASHES = /\\/g
 const NUL = /%(?:25)?00|%u0000/i
 
 const ARGUMENT = Place.query | Place.queryName | Place.body | Place.bodyName | Place.cookie
@@ -79,26 +80,31 @@ function pathText (value: Inspected): string {
   return text
 }
 
+function traversal (value: Inspected, scope: Scope, out: Threat[], text: string): void {
+  // Every pattern needs a dot before a slash or a backslash (or `;`), except a climb at the very end.
+  const climbs = text.includes('./') || text.includes('.\\') || text.includes('.;')
+  const m = climbs ? TRAVERSAL_PATTERN.exec(text) : null
+  if (m !== null) return report(out, TRAVERSAL, value, m.index, m[0].length)
+  if (text.endsWith('..') || text.endsWith('..;')) {
+    const tail = TRAILING_PATTERN.exec(text.slice(-4))
+    if (tail !== null) return report(out, TRAVERSAL, value, Math.max(0, text.length - 4) + tail.index, tail[0].length)
+  }
+  // Clients resolve dot segments before sending, so even one left in the path was put there on purpose.
+  const single = value.place === Place.path ? TRAVERSAL : TRAVERSAL_SINGLE
+  const one = climbs && active(single, scope) ? SINGLE_PATTERN.exec(text) : null
+  if (one !== null) report(out, single, value, one.index, one[0].length)
+}
+
 function inspect (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = pathText(value)
-  if (active(TRAVERSAL, scope) && text.includes('..')) {
-    const m = TRAVERSAL_PATTERN.exec(text)
-    if (m !== null) report(out, TRAVERSAL, value, m.index, m[0].length)
-    else {
-      // Clients resolve dot segments before sending, so even one left in the path was put there on purpose.
-      const single = value.place === Place.path ? TRAVERSAL : TRAVERSAL_SINGLE
-      const one = active(single, scope) ? SINGLE_PATTERN.exec(text) : null
-      if (one !== null) report(out, single, value, one.index, one[0].length)
-    }
-  }
+  if (active(TRAVERSAL, scope) && text.includes('..')) traversal(value, scope, out, text)
   if ((value.place & (Place.path | ARGUMENT)) !== 0 && active(NULL_BYTE, scope) && value.raw.includes('%')) {
     const m = NUL.exec(value.raw)
     if (m !== null) report(out, NULL_BYTE, value, Math.max(0, text.length - 1), 1)
   }
   const rule = (value.place & ARGUMENT) !== 0 ? OS_FILE : value.place === Place.path ? SYSTEM_FILE_PATH : OS_FILE_HEADER
   if (!active(rule, scope) || (value.chars & (Char.dot | Char.slash | Char.backslash)) === 0) return
-  const files = text.includes('\\') ? text.replace(BACKSLASHES, '/') : text
-  const found = findFile(files, rule === SYSTEM_FILE_PATH ? SYSTEM_FILES : ALL_FILES)
+  const found = findFile(text, rule === SYSTEM_FILE_PATH ? SYSTEM_FILES : ALL_FILES)
   if (found !== undefined) report(out, rule, value, found.at, found.entry.length)
 }
 

@@ -9,7 +9,7 @@ import { commandWord, Word } from './rce-words.js'
  * the old arithmetic `$[...]` (POSIX 2.6.2-2.6.4, bash 3.5.6). jQuery's `$(document)`, `$(this)` and
  * `$('#id')` are not a shell. Log4j lookups `${jndi:` are left to rce-log4shell.
  */
-export const SUBSTITUTION = /\$\((?![\s'"#.]|document\b|window\b|this\b|function\b)[^)]{0,256}\)|\$\{(?!\s{0,8}jndi)[^}\s]{1,256}\}|[<>]\([a-z$/][^)]{0,256}\)|\$\[[^\]'"]{0,64}\]/
+export const SUBSTITUTION = /\$\((?![\s'"#.]|document\b|window\b|this\b|function\b)[^()]{0,256}\)|\$\(\(|\$\{(?!\s{0,8}jndi)[^{}\s]{1,64}(?:\{\}[^{}\s]{0,32})?\}|[<>]\([a-z$/][^()]{0,256}\)|\$\[[^[\]'"]{0,64}\]/
 
 /** A bracket expression in a path segment: `/etc/pa[s]swd`, `/[?]tc`, `/bi[n]/bash` (pathname expansion, 2.13). */
 export const BRACKET_GLOB = /\/[a-z0-9_.-]{0,30}\[!?[^\]\s]{1,20}\]/
@@ -47,7 +47,7 @@ export function braceCommand (text: string): RegExpExecArray | null {
 /** `() {` opening a value: bash before 4.3 runs what follows a function imported from the environment (CVE-2014-6271). */
 export const SHELLSHOCK = /(?:^|[="'])\s{0,8}\(\s{0,8}\)\s{0,8}\{/
 /** A function that calls itself twice in the background: the fork bomb `:(){ :|:& };:`. */
-export const FORK_BOMB = /\(\s{0,8}\)\s{0,8}\{[^}]{0,60}[|&][^}]{0,60}\}\s{0,8};?\s{0,8}[a-z0-9_:.]/
+export const FORK_BOMB = /\(\s{0,8}\)\s{0,8}\{[^{}]{0,60}[|&][^{}]{0,60}\}\s{0,8};?\s{0,8}[a-z0-9_:.]/
 
 /** `cmd /c`, `powershell -enc`, `%comspec%`: a Windows shell started with a command line. */
 export const WINDOWS_SHELL = /\bcmd(?:\.exe)?\s{0,8}\/[ckr]\b|\b(?:powershell|pwsh)(?:\.exe)?\s{1,8}(?:-[a-z]|\/[a-z]|[a-z]:\\)|%comspec%/

@@ -11,8 +11,6 @@ const IFS = /\$(?:\{ifs\}|ifs\b)(?:\$\d)?/g
 // Expansions that are empty, or a single character of shell state, spliced into a word: `c$@at`, `who$()ami`,
 // `pi<()ng`, `una$$me`.
 const EMPTY_EXPANSION = /\$(?:[@*!?_$#-]|\d|\(\)|\{\})|[<>]\(\)|``/g
-// Quoting removed by the shell: `c''at`, `c\at`, `"rmt"`.
-const QUOTING = /['"\\]/g
 const NEEDS_WORK = Char.quote | Char.dquote | Char.backslash | Char.dollar | Char.plus | Char.backtick | Char.lt | Char.gt
 
 /**
@@ -23,9 +21,21 @@ export function shellText (text: string, chars: number): string {
   if ((chars & NEEDS_WORK) === 0) return text
   let s = text
   if ((chars & (Char.dollar | Char.lt | Char.gt | Char.backtick)) !== 0) s = s.replace(IFS, ' ').replace(EMPTY_EXPANSION, '')
-  if ((chars & (Char.quote | Char.dquote | Char.backslash)) !== 0) s = s.replace(QUOTING, '')
-  if ((chars & Char.plus) !== 0) s = s.replaceAll('+', ' ')
-  return s
+  return (chars & (Char.quote | Char.dquote | Char.backslash | Char.plus)) !== 0 ? unquote(s) : s
+}
+
+/** Quoting removed as the shell removes it (`c''at`, `c\\at`, `"rmt"`), `+` as a space: one pass, copying runs. */
+function unquote (s: string): string {
+  let out = ''
+  let from = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c !== 0x27 && c !== 0x22 && c !== 0x5c && c !== 0x2b) continue
+    out += s.slice(from, i)
+    if (c === 0x2b) out += ' '
+    from = i + 1
+  }
+  return from === 0 ? s : out + s.slice(from)
 }
 
 /** How strongly a command at a command position reads as injected. */
@@ -67,8 +77,16 @@ const STRONG_ARGUMENT = /[\t ]{1,8}[a-z0-9/~$.-]|[\t ]{0,8}[|;&]/y
 // The name must end there: not `cat=` (a form field), not `date:` (a label).
 const BOUNDARY = /[\s;|&<>)(`{}/]/
 
+// Command positions examined per value: a value with more separators than this is not a command line anyone
+// types, and the bound keeps a 64 KB value of `;;;;` linear and cheap.
+const MAX_POSITIONS = 64
+
 function isAlphanumeric (c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
+}
+
+function isLoneAmpersand (text: string, at: number, opener: string): boolean {
+  return opener === '&' && (at === 0 || text[at - 1] !== '&')
 }
 
 function followedBy (pattern: RegExp, text: string, at: number): boolean {
@@ -85,7 +103,7 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
   let best: CommandFound | undefined
   COMMAND.lastIndex = 0
   let m: RegExpExecArray | null
-  while ((m = COMMAND.exec(text)) !== null) {
+  for (let n = 0; n < MAX_POSITIONS && (m = COMMAND.exec(text)) !== null; n++) {
     const end = m.index + m[0].length
     const next = end < text.length ? text[end] : ''
     if (next !== '' && !BOUNDARY.test(next)) continue
@@ -110,7 +128,8 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
       else if (fromAnyStart && (m.index === 0 || opener === '=') && end === text.trimEnd().length) reading = isTellingAlone(word) ? Reading.leading : Reading.alone
     } else if (tight && !spaced) reading = Reading.chained
     else if (!fromAnyStart) reading = Reading.none
-    else if ((separator || prefixed) && (followedBy(SHELL_ARGUMENT, text, end) || (!listed && followedBy(COMMAND_END, text, end)))) reading = Reading.chained
+    // `cut & paste`, `find & replace`: a lone `&` between words is prose; `&&` is not.
+    else if ((separator || prefixed) && (followedBy(SHELL_ARGUMENT, text, end) || (!listed && !isLoneAmpersand(text, m.index, opener) && followedBy(COMMAND_END, text, end)))) reading = Reading.chained
     else if (!separator && followedBy(LEADING_ARGUMENT, text, end)) reading = Reading.leading
     else if (separator || prefixed) reading = Reading.loose
     else if (m.index === 0 && end === text.length) reading = Reading.alone

@@ -28,12 +28,12 @@ const WEAK_UNIX = new Set(('alpine arch ash at batch bridge cancel cat chef colu
   'jobs join kill last less links local look mail make man more mount net nice paste patch perms pic pr rename replace ' +
   'route screen script service shred sleep snap sort source split strings task tee time top touch trap view watch wall ' +
   'wish yes tail set who rev sash dash yelp locate mosquitto pacman parted pico reboot shutdown timeout uncompress ' +
-  'unlink volatility cron redcarpet knife octave cowsay raku ruby java go red pax sched').split(' '))
+  'unlink volatility cron redcarpet knife octave cowsay raku ruby java go red pax sched w').split(' '))
 // Tools people name in ordinary text and searches, among the same commands.
 const TOOLS = new Set(('python perl php node git docker npm yarn pip gem rake cargo composer bundler ssh sftp ftp ' +
   'telnet emacs nano vim vi tmux tar gzip unzip zip mysql psql puppet lua latex gimp wireshark mutt lynx rsync openssl ' +
   'nmap valgrind clang gcc wget curl awk grep sed apt yum aws hostname whois dig ping env ls ps nc sh rm cp mv dd df ' +
-  'du su ip w axel pry pdb tbl eqn tic tex soelim xpad mtr cpio rar xz unset').split(' '))
+  'du su ip axel pry pdb tbl eqn tic tex soelim xpad mtr cpio rar xz unset').split(' '))
 // Builtins of sh and bash that unix-shell.data does not name as binaries.
 const UNIX_BUILTINS = ['cd', 'alias', 'eval', 'export', 'exec', 'source', 'set', 'unset', 'trap', 'ulimit', 'history', 'declare', 'typeset', 'readonly', 'shopt']
 
@@ -83,11 +83,12 @@ const EXE = /\.(?:exe|com|bat|cmd|ps1)$/
 export function commandWord (word: string): Word {
   const found = WORDS.get(word)
   if (found !== undefined) return found
+  const dash = word.indexOf('-')
+  if (dash === -1 && word.indexOf('_') === -1 && word.indexOf('.') === -1) return Word.none
   for (let i = 0; i < PREFIXES.length; i++) if (word.startsWith(PREFIXES[i]) && word.length > PREFIXES[i].length) return Word.strong
   if (EXE.test(word)) return WORDS.get(word.replace(EXE, '')) === undefined ? Word.none : Word.strong
   const base = word.replace(VERSION, '')
   if (base.length > 2 && word.indexOf('.', base.length) !== -1 && WORDS.has(base)) return Word.strong
-  const dash = word.indexOf('-')
   if (dash > 1 && WORDS.get(word.slice(0, dash)) === Word.strong) return Word.strong
   return Word.none
 }

@@ -42,8 +42,14 @@ const IP_HOST_PATTERN = new RegExp(`(?:^|[\\s"'=<>(,;])${SCHEME}:\\/\\/(?:[^\\s/
   '(?:\\d{1,3}(?:\\.\\d{1,3}){3}|\\[[0-9a-f:.]{2,45}\\]|[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:[/?#]|$)|\\d{8,10}(?:[/:?#]|$))')
 /** The value begins with a URL. */
 const URL_START = new RegExp(`^${PAIR}${SCHEME}:\\/\\/`)
-/** The last path segment of a URL (before any `?`) names a script or text file; group 1 is the extension. */
-const FILE_URL = new RegExp(`(?:^|[\\s"'=<>(])${SCHEME}:\\/\\/[^\\s?#"'<>]{1,2048}\\.(txt|inc|sh|pl|py|ps1|cgi|bat|php\\d?|phtml|aspx?|jsp)(?:[?#\\s"'<>]|$)`)
+/** A URL scheme just before `://`, at the start of a token. */
+const SCHEME_BEFORE = /(?:^|[\s"'=<>(])(?:https?|ftps?|file)$/
+/** The end of a URL's path: a script or text extension (group 1). */
+const FILE_EXTENSION = /\.(txt|inc|sh|pl|py|ps1|cgi|bat|php\d?|phtml|aspx?|jsp)$/
+// URLs examined per value, and the longest URL path read.
+const MAX_URLS = 16
+const MAX_URL = 1024
+const URL_END = /[\s?#"'<>]/
 const SCRIPT_EXTENSIONS = new Set(['txt', 'inc', 'sh', 'pl', 'py', 'ps1', 'cgi', 'bat'])
 /**
  * Parameter names of include paths: whole words of the name (`file`, `_conf[path]`, `config[root_dir]`,
@@ -59,6 +65,20 @@ const ANY_URL_START = /^(?:url:|jar:)?[a-z][a-z0-9+._-]{1,20}:\/\/|^jar:/
  */
 const URL_NAME = /(?:^|[_\[.-])(?:url|uri|link|href|redirect|redirect_uri|redirect_url|next|return|returnurl|return_to|returnto|callback|loc|location|q|query|search|target|dest|destination|continue|goto|ref|referer|referrer|site|website|homepage|feed|source|origin|u|ssrf)(?:$|[\]_.-])/
 const PATH_URL = new RegExp(`\\/${SCHEME}:\\/\\/?`)
+
+/** Reports the first URL (of MAX_URLS) whose path ends in a script or text file. */
+function fileUrl (value: Inspected, out: Threat[]): void {
+  const text = value.text
+  let at = text.indexOf('://')
+  for (let n = 0; n < MAX_URLS && at !== -1; n++, at = text.indexOf('://', at + 3)) {
+    if (!SCHEME_BEFORE.test(text.slice(Math.max(0, at - 6), at))) continue
+    let end = at + 3
+    const limit = Math.min(text.length, end + MAX_URL)
+    while (end < limit && !URL_END.test(text[end])) end++
+    const m = FILE_EXTENSION.exec(text.slice(at + 3, end))
+    if (m !== null) return report(out, SCRIPT_EXTENSIONS.has(m[1]) ? SCRIPT_URL : PAGE_URL, value, at, end - at)
+  }
+}
 
 function inspect (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
@@ -77,10 +97,7 @@ function inspect (value: Inspected, scope: Scope, out: Threat[]): void {
     const m = IP_HOST_PATTERN.exec(text)
     if (m !== null) report(out, IP_HOST, value, m.index, m[0].length)
   }
-  if (active(SCRIPT_URL, scope)) {
-    const m = FILE_URL.exec(text)
-    if (m !== null) report(out, SCRIPT_EXTENSIONS.has(m[1]) ? SCRIPT_URL : PAGE_URL, value, m.index, m[0].length)
-  }
+  if (active(SCRIPT_URL, scope)) fileUrl(value, out)
   if (active(INCLUDE_PARAMETER, scope) && INCLUDE_NAME.test(value.name) && URL_START.test(text)) report(out, INCLUDE_PARAMETER, value, 0, text.length)
   if (active(URL_ARGUMENT, scope) && ANY_URL_START.test(text) && !URL_NAME.test(value.name.toLowerCase())) report(out, URL_ARGUMENT, value, 0, text.length)
 }

