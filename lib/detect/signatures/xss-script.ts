@@ -13,18 +13,16 @@ export const SCRIPT_SCHEME = /(?:j\s{0,4}a\s{0,4}v\s{0,4}a|v\s{0,4}b|l\s{0,4}i\s
 
 /**
  * `data:` URLs a browser renders as a document or runs (RFC 2397): HTML, XML, SVG or script media types, or
- * any data URL whose content is markup.
+ * any data URL whose content is markup (`data:,<svg …`). Each part's characters end it, so there is no
+ * backtracking.
  */
-export const DATA_URL = /data\s{0,4}:\s{0,4}(?:text\/(?:html|xml|javascript)|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml|xml)|[^,<>]{0,60},[^<]{0,60}<[a-z!?/])/
+export const DATA_URL = /data\s{0,4}:\s{0,4}(?:text\/(?:html|xml|javascript)|image\/svg|application\/(?:x-)?(?:javascript|ecmascript|xhtml|xml)|(?:[a-z]{1,20}\/[a-z0-9.+-]{1,40})?\s{0,4}(?:;[a-z0-9=;-]{0,60})?,\s{0,8}<[a-z!?/])/
 
 /**
  * CSS that runs script: IE `expression()` and `behavior:url()`, Mozilla XBL `-moz-binding`, `url()` of a
  * script URL, and `@import` of a style sheet (CSS Syntax: an `@import` with a string or `url(`).
  */
 export const CSS_SCRIPT = /(?:^|[^a-z\s])expression\(|[:=]\s{0,4}expression\s{0,4}\(|-moz-binding|behavior\s{0,4}:\s{0,4}url\s{0,4}\(|url\s{0,4}\(\s{0,4}['"]?\s{0,4}(?:java|vb)script|@\s{0,4}import\s{0,4}(?:['"]|url\s{0,4}\()/
-
-/** Words whose presence makes a CSS check worth running. */
-export const CSS_WORDS = ['expression', 'binding', 'behavior', 'url', 'import']
 
 /** CSS escapes of a non-hex character stand for the character (CSS Syntax, "consume an escaped code point"). */
 export function cssUnescape (text: string): string {
@@ -38,16 +36,13 @@ export function cssUnescape (text: string): string {
  */
 export const DOM_ACCESS = /\b(?:document|window)[\s+]{0,8}\)?[\s+]{0,8}\.[\s+]{0,8}(?:cookie|domain|location|write|body|head|documentelement|createelement|queryselector|getelementby|forms|referrer|execcommand|open[\s+]{0,4}\(|alert|eval|localstorage|sessionstorage|childnodes|implementation|defaultview|opener|navigate|fetch|settimeout|setinterval|atob)|\b(?:document|window|self|top|parent|frames|globalthis|opener)[\s+]{0,8}\)?[\s+]{0,8}\[[\s+]{0,8}["'`]|\b(?:self|top|parent|opener|frames|globalthis)[\s+]{0,8}\.[\s+]{0,8}(?:document|location|alert|eval|cookie|settimeout|setinterval|fetch|open[\s+]{0,4}\()|\.[\s+]{0,4}(?:innerhtml|outerhtml|insertadjacenthtml|parentnode|appendchild)\b/
 
-/** Words one of which DOM_ACCESS needs. */
-export const DOM_WORDS = ['document', 'window', 'self', 'top', 'parent', 'frames', 'globalthis', 'opener', 'html', 'node', 'child']
-
 /**
  * Calls of the functions XSS probes use: dialogs (`alert(1)`, ``alert`1` ``), string evaluation
  * (`eval`, `setTimeout`, `new Function`), base64 and char-code decoding, dynamic `import()`. The name must
  * start a word (a digit or a non-ASCII letter before it continues an identifier): `1alert(1)` is not a call. English words (`alert`, `prompt`, `confirm`) must touch their
  * parenthesis, so "weather alert (severe)" stays text.
  */
-export const JS_CALL = /(?:^|[^a-z0-9_$\u0080-\uffff])(?:alert|prompt|confirm|import|(?:eval|settimeout|setinterval|execscript|atob|btoa|fromcharcode|new\s{1,4}function)\s{0,4})[(`]/
+export const JS_CALL = /(?<![a-z0-9_$\u0080-\uffff])(?:alert|prompt|confirm|import|(?:eval|settimeout|setinterval|execscript|atob|btoa|fromcharcode|new\s{1,4}function)\s{0,4})[(`]/
 
 /** A function called with a template literal through `call`/`apply`/`bind`: ``[].sort.call`${alert}1` ``. */
 export const TAGGED_TEMPLATE = /\.\s{0,8}(?:call|apply|bind)\s{0,8}`/
@@ -87,7 +82,7 @@ export const DANGEROUS_ATTRIBUTE = /[\s"'/`;](?:formaction|srcdoc)\s{0,4}=/
 export const SSI = /<!--\s{0,4}#\s{0,4}(?:exec|include|echo|set|config|fsize|flastmod|printenv|if|elif)\b/
 
 /** AngularJS sandbox escapes inside `{{ }}`: reaching `Function` through `constructor`, `$eval`, `$on`. */
-export const ANGULAR_ESCAPE = /constructor|\$eval|\$on\b|\$\$|fromcharcode|\.\s{0,4}charat\s{0,4}=|(?:^|[^a-z0-9_$])(?:alert|prompt|confirm|eval)\s{0,4}\(/
+export const ANGULAR_ESCAPE = /constructor|\$eval|\$on\b|\$\$|fromcharcode|\.\s{0,4}charat\s{0,4}=|(?<![a-z0-9_$])(?:alert|prompt|confirm|eval)\s{0,4}\(/
 
 /** JavaScript escapes of characters that need none, two close together (`\u0076\u0061l`, `\x73y\x73`). */
 export const JS_ESCAPES = /\\(?:u00[0-9a-f]{2}|x[0-9a-f]{2})[a-z0-9]{0,4}\\(?:u00[0-9a-f]{2}|x[0-9a-f]{2})/

@@ -2,9 +2,9 @@ import { Char } from '../chars.js'
 import { decodeEntities, percentDecode } from '../decode.js'
 import { active, report, reportMatch } from '../report.js'
 import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
-import { TagClass, classifyTag, findEventHandler } from './xss-tags.js'
+import { DANGEROUS_TAG as DANGEROUS_TAG_PATTERN, EVENT_HANDLER as EVENT_HANDLER_PATTERN, HTML_TAG as HTML_TAG_PATTERN, SCRIPT_TAG as SCRIPT_TAG_PATTERN, findSpacedTag } from './xss-tags.js'
 import {
-  ANGULAR_ESCAPE, CSS_SCRIPT, CSS_WORDS, DANGEROUS_ATTRIBUTE, DATA_URL, DOM_ACCESS, DOM_WORDS, JSFUCK, JS_CALL,
+  ANGULAR_ESCAPE, CSS_SCRIPT, DANGEROUS_ATTRIBUTE, DATA_URL, DOM_ACCESS, JSFUCK, JS_CALL,
   JS_ESCAPES, SCRIPT_SCHEME, SSI, TAGGED_TEMPLATE, UTF7, XML_ENTITY, XML_NAMESPACE, cssUnescape, findAltBrackets,
   withoutBlockComments
 } from './xss-script.js'
@@ -41,8 +41,9 @@ const HEADERS = Place.forwarded | Place.otherHeader
 // The path carries tags and handlers (`/<svg/onload=…>`), but dotted names and calls are ordinary there.
 const NOT_CODE = HEADERS | Place.path
 
-// An XML declaration or processing instruction (`<?xml`, `<?xpacket`); `<?php` is PHP, not a document.
-const XML_PROLOG = /<\?(?!php)[a-z]/
+// An XML declaration or processing instruction (`<?xml`, `<?xpacket`); `<?php` is PHP and `<?import` an IE
+// element behaviour, not documents.
+const XML_PROLOG = /<\?(?!php|import)[a-z]/
 
 /**
  * The text whose `<` are tags someone wrote into the value. In an XML document (a value with a prolog: SOAP,
@@ -61,25 +62,13 @@ function markupOf (value: Inspected): string {
 
 function scanTags (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = markupOf(value)
-  const wantHtml = active(HTML_TAG, scope)
-  const wantTags = active(SCRIPT_TAG, scope) || active(DANGEROUS_TAG, scope)
-  let found = 0
-  for (let lt = text.indexOf('<'); lt !== -1; lt = text.indexOf('<', lt + 1)) {
-    const tag = wantTags ? classifyTag(text, lt, false) : TagClass.none
-    if (tag === TagClass.script && active(SCRIPT_TAG, scope)) {
-      report(out, SCRIPT_TAG, value, lt, 8)
-      return
-    }
-    if (tag === TagClass.dangerous && found === 0 && active(DANGEROUS_TAG, scope)) {
-      report(out, DANGEROUS_TAG, value, lt, 8)
-      found = 1
-    } else if (wantHtml && found === 0 && classifyTag(text, lt, true) !== TagClass.none) {
-      report(out, HTML_TAG, value, lt, 8)
-      found = 1
-    }
-  }
-  // `<?import implementation=`: IE's element behaviours, a tag whose name runs into its attribute.
-  if (found === 0 && active(DANGEROUS_TAG, scope) && text.includes('import')) reportMatch(out, DANGEROUS_TAG, value, /<\??\s{0,4}import\s{0,4}implementation/)
+  let m: RegExpExecArray | null = null
+  if (active(SCRIPT_TAG, scope) && (m = SCRIPT_TAG_PATTERN.exec(text)) !== null) report(out, SCRIPT_TAG, value, m.index, m[0].length)
+  else if (active(DANGEROUS_TAG, scope) && (m = DANGEROUS_TAG_PATTERN.exec(text)) !== null) report(out, DANGEROUS_TAG, value, m.index, m[0].length)
+  if (m !== null) return
+  const spaced = (value.chars & Char.space) !== 0 && active(DANGEROUS_TAG, scope) ? findSpacedTag(text) : -1
+  if (spaced !== -1) report(out, DANGEROUS_TAG, value, spaced, 12)
+  else if (active(HTML_TAG, scope) && (m = HTML_TAG_PATTERN.exec(text)) !== null) report(out, HTML_TAG, value, m.index, m[0].length)
 }
 
 /** `javascript:` with a gap inside the word, or after an attribute's `=`/quote, or followed by code. */
@@ -109,11 +98,6 @@ function isXmlDocument (value: Inspected): boolean {
   return XML_PROLOG.test(value.text) || (value.place === Place.body && value.name === '' && value.text.trimStart().startsWith('<'))
 }
 
-function includesAny (text: string, words: readonly string[]): boolean {
-  for (let i = 0; i < words.length; i++) if (text.includes(words[i])) return true
-  return false
-}
-
 /** Cross-site scripting: markup, URLs, CSS and JavaScript that a page would run if it reflected the value. */
 export const xss: Detector = {
   kind: 'xss',
@@ -127,39 +111,43 @@ export const xss: Detector = {
     const text = value.text
     const chars = value.chars
     if ((chars & Char.lt) !== 0) scanTags(value, scope, out)
-    if ((chars & Char.equals) !== 0 && active(EVENT_HANDLER, scope)) {
-      const at = findEventHandler(text)
-      if (at !== -1) report(out, EVENT_HANDLER, value, at, 12)
-    }
+    if ((chars & Char.equals) !== 0 && text.includes('on') && active(EVENT_HANDLER, scope)) reportMatch(out, EVENT_HANDLER, value, EVENT_HANDLER_PATTERN)
     if ((value.place & HEADERS) !== 0) return
     if ((chars & Char.colon) !== 0) {
       if (active(SCRIPT_URL, scope) && (text.includes('script') || (chars & (Char.space | Char.control | Char.amp)) !== 0)) scanScriptScheme(value, out)
       if (active(DATA_URL_RULE, scope) && text.includes('data')) reportMatch(out, DATA_URL_RULE, value, DATA_URL)
     }
-    if (active(CSS_RULE, scope) && includesAny(text, CSS_WORDS)) {
-      if (!reportMatch(out, CSS_RULE, value, CSS_SCRIPT) && (chars & Char.backslash) !== 0) {
-        const m = CSS_SCRIPT.exec(cssUnescape(text))
-        if (m !== null) report(out, CSS_RULE, value, m.index, m[0].length)
-      }
-    }
-    if ((chars & Char.lt) !== 0 && text.includes('<!--') && active(SSI_RULE, scope)) reportMatch(out, SSI_RULE, value, SSI)
-    if (text.includes('entity') && active(XML_ENTITY_RULE, scope)) reportMatch(out, XML_ENTITY_RULE, value, XML_ENTITY)
-    // An XML document declares its namespaces; a value that is not one and does is injecting markup.
-    if ((chars & (Char.equals | Char.colon)) !== 0 && (text.includes('xmlns') || text.includes('xlink') || text.includes('xsi') || text.includes('xi:')) &&
-      !isXmlDocument(value) && active(XML_NAMESPACE_RULE, scope)) reportMatch(out, XML_NAMESPACE_RULE, value, XML_NAMESPACE)
-    if ((chars & Char.equals) !== 0 && (text.includes('formaction') || text.includes('srcdoc')) && active(ATTRIBUTE_RULE, scope)) reportMatch(out, ATTRIBUTE_RULE, value, DANGEROUS_ATTRIBUTE)
-    if ((chars & (Char.plus | Char.space)) !== 0 && (text.includes('adw-') || text.includes('ad4-')) && active(UTF7_RULE, scope)) reportMatch(out, UTF7_RULE, value, UTF7)
-    if (((chars & Char.nonAscii) !== 0 || text.includes('\\xbc')) && active(ALT_BRACKETS, scope)) {
-      const at = findAltBrackets(text)
-      if (at !== -1) report(out, ALT_BRACKETS, value, at, 10)
-    }
-    if ((chars & Char.brace) !== 0 && text.includes('{{')) scanTemplate(value, scope, out)
-    if ((chars & (Char.lt | Char.minus)) !== 0 && active(HTML_COMMENT, scope) && (text.includes('-->') || text.includes('<!--') || text.includes('<![cdata['))) {
-      report(out, HTML_COMMENT, value, Math.max(0, text.indexOf('--')), 4)
-    }
+    if ((chars & Char.backslash) !== 0 || RARE_WORDS.test(text)) inspectRare(value, scope, out)
     if ((chars & Char.backslash) !== 0 && active(JS_ESCAPE_RULE, scope)) reportMatch(out, JS_ESCAPE_RULE, value, JS_ESCAPES)
     if ((value.place & NOT_CODE) !== 0) return
     inspectCode(value, scope, out)
+  }
+}
+
+// One pass that every rule of inspectRare needs a word of: most values have none.
+const RARE_WORDS = /expression|binding|behavior|url|import|<!|entity|xmlns|xlink|xsi|xi:|formaction|srcdoc|ad[w4]-|\{\{|-->|[\u0080-\uffff]/
+
+/** Rules of rarer constructs: CSS, SSI, XML, attributes, UTF-7, look-alike brackets, templates, comments. */
+function inspectRare (value: Inspected, scope: Scope, out: Threat[]): void {
+  const text = value.text
+  const chars = value.chars
+  if (active(CSS_RULE, scope) && !reportMatch(out, CSS_RULE, value, CSS_SCRIPT) && (chars & Char.backslash) !== 0) {
+    const m = CSS_SCRIPT.exec(cssUnescape(text))
+    if (m !== null) report(out, CSS_RULE, value, m.index, m[0].length)
+  }
+  if ((chars & Char.lt) !== 0 && active(SSI_RULE, scope)) reportMatch(out, SSI_RULE, value, SSI)
+  if ((chars & Char.bang) !== 0 && active(XML_ENTITY_RULE, scope)) reportMatch(out, XML_ENTITY_RULE, value, XML_ENTITY)
+  // An XML document declares its namespaces; a value that is not one and does is injecting markup.
+  if ((chars & (Char.equals | Char.colon)) !== 0 && active(XML_NAMESPACE_RULE, scope) && !isXmlDocument(value)) reportMatch(out, XML_NAMESPACE_RULE, value, XML_NAMESPACE)
+  if ((chars & Char.equals) !== 0 && active(ATTRIBUTE_RULE, scope)) reportMatch(out, ATTRIBUTE_RULE, value, DANGEROUS_ATTRIBUTE)
+  if ((chars & (Char.plus | Char.space)) !== 0 && active(UTF7_RULE, scope)) reportMatch(out, UTF7_RULE, value, UTF7)
+  if (((chars & Char.nonAscii) !== 0 || text.includes('\\xbc')) && active(ALT_BRACKETS, scope)) {
+    const at = findAltBrackets(text)
+    if (at !== -1) report(out, ALT_BRACKETS, value, at, 10)
+  }
+  if ((chars & Char.brace) !== 0 && text.includes('{{')) scanTemplate(value, scope, out)
+  if ((chars & (Char.lt | Char.minus)) !== 0 && active(HTML_COMMENT, scope) && (text.includes('-->') || text.includes('<!--') || text.includes('<![cdata['))) {
+    report(out, HTML_COMMENT, value, Math.max(0, text.indexOf('--')), 4)
   }
 }
 
@@ -169,7 +157,7 @@ function inspectCode (value: Inspected, scope: Scope, out: Threat[]): void {
   if ((chars & (Char.paren | Char.backtick | Char.dot | Char.bracket)) === 0) return
   const code = withoutBlockComments(value.text)
   if ((chars & (Char.paren | Char.backtick)) !== 0 && active(JS_CALL_RULE, scope)) matchCode(out, JS_CALL_RULE, value, code, JS_CALL)
-  if ((chars & (Char.dot | Char.bracket)) !== 0 && active(DOM_RULE, scope) && includesAny(code, DOM_WORDS)) matchCode(out, DOM_RULE, value, code, DOM_ACCESS)
+  if ((chars & (Char.dot | Char.bracket)) !== 0 && active(DOM_RULE, scope)) matchCode(out, DOM_RULE, value, code, DOM_ACCESS)
   if ((chars & Char.backtick) !== 0 && active(TEMPLATE_CALL, scope)) matchCode(out, TEMPLATE_CALL, value, code, TAGGED_TEMPLATE)
   if ((chars & Char.bang) !== 0 && (chars & Char.bracket) !== 0 && active(JSFUCK_RULE, scope)) matchCode(out, JSFUCK_RULE, value, code, JSFUCK)
 }
