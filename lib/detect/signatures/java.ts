@@ -119,10 +119,10 @@ const EXPRESSION_PATTERN = /#_?memberaccess|#context\s*\[|[%$]\{\s*\(?\s*#[a-z_]
 /**
  * The base64 forms of `Runtime`, `ProcessBuilder` and the gadget steps, at each of the three alignments a word
  * can start at inside a base64 stream: the characters that depend only on the word's own bytes (RFC 4648 §4).
- * Built once from the words, lowercase and capitalized, and matched on the undecoded value.
+ * Built once from the words as Java spells them and lowercased, and matched on the undecoded value.
  */
-const BASE64_WORDS = ['runtime', 'processbuilder', 'clonetransformer', 'forclosure', 'instantiatefactory',
-  'instantiatetransformer', 'invokertransformer', 'prototypeclonefactory', 'prototypeserializationfactory', 'whileclosure']
+const BASE64_WORDS = ['Runtime', 'ProcessBuilder', 'CloneTransformer', 'ForClosure', 'InstantiateFactory',
+  'InstantiateTransformer', 'InvokerTransformer', 'PrototypeCloneFactory', 'PrototypeSerializationFactory', 'WhileClosure']
 function base64Cores (word: string): string[] {
   const cores: string[] = []
   for (let shift = 0; shift < 3; shift++) {
@@ -136,7 +136,7 @@ function base64Cores (word: string): string[] {
   }
   return cores
 }
-const BASE64_PATTERN = new RegExp(BASE64_WORDS.flatMap((w) => [w, w[0].toUpperCase() + w.slice(1)]).flatMap(base64Cores).map(escape).join('|'))
+const BASE64_PATTERN = new RegExp(BASE64_WORDS.flatMap((w) => [w, w.toLowerCase()]).flatMap(base64Cores).map(escape).join('|'))
 
 /** Spring/Struts data binding that walks from a bean's `class` property into its class loader. */
 const CLASS_LOADER_PATTERN = /(?:^|[^a-z0-9_$])class\s*(?:\.|\[\s*['"]?)\s*(?:module|classloader|protectiondomain)\b/
