@@ -258,6 +258,9 @@ test('hostile input: prototype names, huge strings, two-byte text stay bounded',
   }
   t.ok(b.bytes <= 64 * 1024, `bytes ${b.bytes}`)
   t.equal(({} as Record<string, unknown>).polluted, undefined)
+  for (let i = 0; i < 5000; i++) b.observe(obs({ realIp: `10.1.${i >> 8}.${i & 255}`, host: `${i}.${'h'.repeat(1000)}`, ...finding('sqli') }))
+  t.ok(b.bytes <= 64 * 1024, `attacks on 5,000 Host names: bytes ${b.bytes}`)
+  t.same(b.marked('__proto__'), ['http-probing'], 'the marked sources survive them')
   const a = make({}).observe(obs({ url: huge, ...finding('scanner') }))
   t.same(a, [])
   const c = make({})

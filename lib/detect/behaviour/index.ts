@@ -66,13 +66,13 @@ export interface Behaviour {
 
 const NONE: readonly never[] = Object.freeze([])
 // Threat kinds that pour into a bucket of their own.
-const KIND_BUCKET: Readonly<Record<string, BucketScenario>> = {
-  sqli: 'http-sqli-probing',
-  xss: 'http-xss-probing',
-  lfi: 'http-path-traversal-probing',
-  scanner: 'http-bad-user-agent',
-  'web-shell': 'http-backdoors-attempts'
-}
+const KIND_BUCKET: ReadonlyMap<string, BucketScenario> = new Map([
+  ['sqli', 'http-sqli-probing'],
+  ['xss', 'http-xss-probing'],
+  ['lfi', 'http-path-traversal-probing'],
+  ['scanner', 'http-bad-user-agent'],
+  ['web-shell', 'http-backdoors-attempts']
+])
 // Rule ids kept per piece of evidence.
 const RULES = 8
 // Hosts get at most this share of `maxBytes`; sources the rest.
@@ -112,7 +112,7 @@ export function createBehaviour (options: Partial<BehaviourSettings> = {}): Beha
     if (sensitive !== undefined && (isSensitivePath(path) || o.threats.some((t) => t.kind === 'sensitive-file'))) out.push(sensitive)
     if (login !== undefined && (status === 401 || status === 403) && (o.method === 'POST' || isLoginPath(path, loginPaths))) out.push(login)
     for (const t of o.threats) {
-      const id = KIND_BUCKET[t.kind]
+      const id = KIND_BUCKET.get(t.kind)
       const spec = id === undefined ? undefined : specs.get(id)
       if (spec !== undefined && !out.includes(spec)) out.push(spec)
     }
@@ -125,7 +125,7 @@ export function createBehaviour (options: Partial<BehaviourSettings> = {}): Beha
     const events = matches(o, attack)
     if (events.length === 0) return NONE
     const key = sourceKey(String(o.realIp))
-    const host = o.host === undefined ? '-' : own(o.host.length > 255 ? o.host.slice(0, 255) : o.host, 255).toLowerCase()
+    const host = o.host === undefined ? '-' : own(o.host, 255).toLowerCase()
     const state = store.get(key) ?? new SourceState(key)
     const evidence = evidenceOf(o)
     const target = fnv1a(o.url.length > 2048 ? o.url.slice(0, 2048) : o.url)

@@ -26,6 +26,8 @@ export interface ScenarioInfo {
   readonly summary: string
   /** What the events are grouped by. */
   readonly key: 'source' | 'source + host' | 'host'
+  /** Bucket scenarios: the default capacity, leak and blackhole (option `buckets`). */
+  readonly defaults?: BucketSettings
 }
 
 interface BucketSpec extends ScenarioInfo {
@@ -42,7 +44,7 @@ const MIN = 60 * S
 
 export const BUCKETS: readonly BucketSpec[] = [
   { id: 'http-probing', key: 'source + host', distinct: true, noun: 'requests for missing or forbidden paths', defaults: { capacity: 10, leakMs: 10 * S, blackholeMs: 5 * MIN }, summary: 'Responses 404, 403 or 400 to distinct request-targets that are not static files (scripts, styles, images, fonts, media).' },
-  { id: 'http-admin-interface-probing', key: 'source', distinct: true, noun: 'requests for admin interfaces', defaults: { capacity: 2, leakMs: 10 * S, blackholeMs: MIN }, summary: 'Responses 404 or 403 to admin consoles: phpMyAdmin, Adminer, /admin*, WordPress, Tomcat manager, JBoss, Cisco ASA, cPanel.' },
+  { id: 'http-admin-interface-probing', key: 'source', distinct: true, noun: 'requests for admin interfaces', defaults: { capacity: 2, leakMs: 10 * S, blackholeMs: MIN }, summary: 'Responses 404 or 403 to admin consoles in the first four path segments: /admin, /administrator, phpMyAdmin, Adminer, WordPress, Tomcat manager, JBoss, Jenkins, Cisco ASA, cPanel, Webmin.' },
   { id: 'http-sensitive-files', key: 'source', distinct: true, noun: 'requests for sensitive files', defaults: { capacity: 4, leakMs: 5 * S, blackholeMs: 5 * MIN }, summary: 'Requests with a sensitive-file finding, for a hidden path (a segment starting with a dot, except /.well-known), or for a dump, backup or key file.' },
   { id: 'http-bf-login', key: 'source', distinct: false, noun: 'failed logins', defaults: { capacity: 5, leakMs: 10 * S, blackholeMs: MIN }, summary: 'Responses 401 or 403 to a POST, or to a login route (option loginPaths).' },
   { id: 'http-bad-user-agent', key: 'source', distinct: false, noun: 'requests from a scanner user agent', defaults: { capacity: 1, leakMs: MIN, blackholeMs: 2 * MIN }, summary: 'Requests with a `scanner` finding (a security scanner\'s User-Agent).' },
@@ -54,7 +56,7 @@ export const BUCKETS: readonly BucketSpec[] = [
 
 /** Every scenario, in the order `observe` reports alerts. */
 export const SCENARIOS: readonly ScenarioInfo[] = [
-  ...BUCKETS.map(({ id, summary, key }) => ({ id, summary, key })),
+  ...BUCKETS.map(({ id, summary, key, defaults }) => ({ id, summary, key, defaults })),
   { id: 'repeated-attacks', key: 'source', summary: 'Attacks (threat score at least `attackScore` with a finding other than `script-client`): `attackThreshold` of them within `attackWindowMs`.' },
   { id: 'distributed-attack', key: 'host', summary: '`hostSources` distinct attacking sources against one Host within `hostWindowMs`.' }
 ]
