@@ -13,8 +13,8 @@ function rule (id: string, paranoia: Rule['paranoia'], score: number, summary: s
   return { id, kind: 'xss', paranoia, score, summary }
 }
 
-const SCRIPT_TAG = rule('xss-script-tag', 1, 5, 'A `<script` or `</script` tag, also namespaced (`<x:script`) or spelt with gaps (`< s c r i p t`)')
-const DANGEROUS_TAG = rule('xss-dangerous-tag', 1, 5, 'A tag that loads or runs content: iframe, object, embed, applet, svg, math, base, link, meta, style, form, vmlframe, `<?import`…')
+const SCRIPT_TAG = rule('xss-script-tag', 1, 5, 'A `<script` or `</script` tag, also after whitespace or namespaced (`< x:script`)')
+const DANGEROUS_TAG = rule('xss-dangerous-tag', 1, 5, 'A tag that loads or runs content (iframe, object, embed, svg, base, link, meta, style, form, vmlframe, `<?import`…), or any such tag or script spelt with gaps (`<f o r m`)')
 const EVENT_HANDLER = rule('xss-event-handler', 1, 5, 'An `on…=` event-handler attribute after whitespace, a quote, `/` or `;` (`" onmouseover=`, `<svg/onload=`)')
 const SCRIPT_URL = rule('xss-script-url', 1, 5, 'A `javascript:`/`vbscript:` URL, with tab/newline evasions, in an attribute or followed by code')
 const DATA_URL_RULE = rule('xss-data-url', 1, 5, 'A `data:` URL of HTML, XML, SVG or script, or one whose content is markup')
@@ -61,10 +61,12 @@ function markupOf (value: Inspected): string {
 }
 
 function scanTags (value: Inspected, scope: Scope, out: Threat[]): void {
-  const text = markupOf(value)
   let m: RegExpExecArray | null = null
-  if (active(SCRIPT_TAG, scope) && (m = SCRIPT_TAG_PATTERN.exec(text)) !== null) report(out, SCRIPT_TAG, value, m.index, m[0].length)
-  else if (active(DANGEROUS_TAG, scope) && (m = DANGEROUS_TAG_PATTERN.exec(text)) !== null) report(out, DANGEROUS_TAG, value, m.index, m[0].length)
+  // A script element is script in any document: an SVG upload with `<script>` is stored XSS.
+  if (active(SCRIPT_TAG, scope) && (m = SCRIPT_TAG_PATTERN.exec(value.text)) !== null) report(out, SCRIPT_TAG, value, m.index, m[0].length)
+  if (m !== null) return
+  const text = markupOf(value)
+  if (active(DANGEROUS_TAG, scope) && (m = DANGEROUS_TAG_PATTERN.exec(text)) !== null) report(out, DANGEROUS_TAG, value, m.index, m[0].length)
   if (m !== null) return
   const spaced = (value.chars & Char.space) !== 0 && active(DANGEROUS_TAG, scope) ? findSpacedTag(text) : -1
   if (spaced !== -1) report(out, DANGEROUS_TAG, value, spaced, 12)
