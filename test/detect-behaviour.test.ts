@@ -84,6 +84,13 @@ test('http-probing counts 403 and 400 and is kept per host', async (t) => {
   t.equal(alerts[0].host, 'b.example')
 })
 
+test('a source keeps host-keyed buckets for its four latest hosts', async (t) => {
+  const b = make({})
+  for (let i = 0; i < 10; i++) b.observe(obs({ url: `/p${i}`, status: 404, host: 'first.example' }))
+  for (const host of ['b.example', 'c.example', 'd.example', 'e.example']) b.observe(obs({ url: '/x', status: 404, host, time: T0 + SECOND }))
+  t.same(b.observe(obs({ url: '/p10', status: 404, host: 'first.example', time: T0 + SECOND })), [], 'the oldest host\'s bucket was dropped')
+})
+
 test('a bucket leaks one event per leak period', async (t) => {
   const b = make({})
   for (let i = 0; i < 10; i++) b.observe(obs({ url: `/p${i}`, status: 404 }))
@@ -97,6 +104,16 @@ test('a bucket leaks one event per leak period', async (t) => {
   for (let i = 0; i < 9; i++) t.same(c.observe(obs({ url: `/q${i}`, status: 404, time: T0 + 100 * SECOND })), [], 'an emptied bucket starts again')
   t.same(c.observe(obs({ url: '/p0', status: 404, time: T0 + 100 * SECOND })), [], 'and forgets the targets it saw: the tenth')
   t.equal(c.observe(obs({ url: '/q9', status: 404, time: T0 + 100 * SECOND }))[0]?.count, 11)
+})
+
+test('a large bucket remembers its latest 64 targets; a source marked again keeps each scenario once', async (t) => {
+  const b = make({ buckets: { 'http-probing': { capacity: 100, blackholeMs: 0 } } })
+  for (let i = 0; i < 99; i++) b.observe(obs({ url: `/p${i}`, status: 404 }))
+  t.same(b.observe(obs({ url: '/p98', status: 404 })), [], 'a recent target is remembered')
+  t.same(b.observe(obs({ url: '/p0', status: 404 })), [], 'an early one was forgotten and counts again: the 100th')
+  t.equal(b.observe(obs({ url: '/p1', status: 404 })).length, 1, 'the 101st overflows')
+  for (let i = 0; i < 101; i++) b.observe(obs({ url: `/q${i}`, status: 404 }))
+  t.same(b.marked('203.0.113.7'), ['http-probing'])
 })
 
 test('a late request counts at the latest time seen and refills nothing', async (t) => {
@@ -191,6 +208,10 @@ test('repeated-attacks: the seed\'s three attacks from one source within the win
   const alerts = b.observe(obs({ url: '/e', time: T0 + 10 * MINUTE, ...finding('java') }))
   t.same(alerts.map((a) => [a.scenario, a.count, a.first, a.last]), [['repeated-attacks', 3, T0, T0 + 10 * MINUTE]])
   t.equal(alerts[0].summary, '3 attacks in 10 min')
+  const slow = make({ attackWindowMs: 240 * MINUTE })
+  slow.observe(obs({ url: '/a', ...finding('rce') }))
+  slow.observe(obs({ url: '/b', time: T0 + 100 * MINUTE, ...finding('rce') }))
+  t.equal(slow.observe(obs({ url: '/c', time: T0 + 200 * MINUTE, ...finding('rce') }))[0]?.summary, '3 attacks in 3 h')
   t.same(alerts[0].evidence.map((e) => e.url), ['/a?id=1', '/d', '/e'])
 
   const c = make({ attackThreshold: 2, attackWindowMs: MINUTE })
@@ -293,6 +314,7 @@ test('settings: scenarios can be disabled and tuned; bad settings throw', async 
   t.throws(() => createBehaviour({ buckets: { 'http-nothing': {} } as never }), /names no bucket scenario/)
   t.throws(() => createBehaviour({ buckets: { 'http-probing': { capacity: 0 } } }), /capacity must be an integer/)
   t.throws(() => createBehaviour({ loginPaths: ['login'] }), /loginPaths/)
+  t.throws(() => createBehaviour({ buckets: { 'http-probing': { blackholeMs: -1 } } }), /blackholeMs must be a number >= 0/)
   t.same(SCENARIOS.map((s) => s.id), ['http-probing', 'http-admin-interface-probing', 'http-sensitive-files', 'http-bf-login', 'http-bad-user-agent', 'http-backdoors-attempts', 'http-path-traversal-probing', 'http-sqli-probing', 'http-xss-probing', 'repeated-attacks', 'distributed-attack'])
 })
 

@@ -148,6 +148,8 @@ export function createBehaviour (options: Partial<BehaviourSettings> = {}): Beha
   }
 
   function marked (realIp: string): readonly Scenario[] {
+    // The response layer asks on every request: most of the time nothing is marked at all.
+    if (!store.anyMarked) return NONE
     const state = store.getMarked(sourceKey(String(realIp)))
     return state === undefined ? NONE : state.inForce(settings.now())
   }

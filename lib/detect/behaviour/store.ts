@@ -97,9 +97,11 @@ export class SourceStore {
     return this.byKey.get(key)
   }
 
+  /** Some source has a mark that was in force when it was last stored. */
+  get anyMarked (): boolean { return this.markedCount > 0 }
+
   /** A source with a mark in force, without changing its place. */
   getMarked (key: string): SourceState | undefined {
-    if (this.markedCount === 0) return undefined
     const state = this.byKey.get(key)
     return state?.inMarked === true ? state : undefined
   }
