@@ -52,20 +52,34 @@ function hostileInputs (size) {
   return inputs
 }
 
-/** Milliseconds (median of 5) each input takes in the query, a header, a text body and a JSON body. */
+/** Each place a 64 KB input can arrive in, as a run of the detection over it. */
+const PLACES = {
+  query: (detection, text) => detection.request({ url: '/?q=' + encodeURIComponent(text), headers: {} }),
+  path: (detection, text) => detection.request({ url: '/' + encodeURIComponent(text), headers: {} }),
+  referer: (detection, text) => detection.request({ url: '/', headers: { referer: text } }),
+  'user-agent': (detection, text) => detection.request({ url: '/', headers: { 'user-agent': text + Math.random() } }),
+  cookie: (detection, text) => detection.request({ url: '/', headers: { cookie: 'c=' + text } }),
+  'other header': (detection, text) => detection.request({ url: '/', headers: { 'x-custom': text } }),
+  'text body': (detection, text) => detection.body(text, 'text/plain', []),
+  'form body': (detection, text) => detection.body('q=' + encodeURIComponent(text), 'application/x-www-form-urlencoded', []),
+  'JSON body': (detection, text) => detection.body({ q: text }, 'application/json', [])
+}
+
+/** Milliseconds (median of 5) each input takes in each place of a request, one place at a time. */
 function timeHostile (detection, inputs) {
-  return inputs.map(({ name, text }) => {
-    const encoded = encodeURIComponent(text)
-    const once = () => {
-      const start = performance.now()
-      const out = detection.request({ url: '/?q=' + encoded, headers: { 'user-agent': text + Math.random(), referer: text, 'x-custom': text } })
-      detection.body(text, 'text/plain', out)
-      detection.body({ q: text }, 'application/json', out)
-      return performance.now() - start
+  const results = []
+  for (const { name, text } of inputs) {
+    for (const [place, run] of Object.entries(PLACES)) {
+      const once = () => {
+        const start = performance.now()
+        run(detection, text)
+        return performance.now() - start
+      }
+      once()
+      results.push({ name, place, ms: median([once(), once(), once(), once(), once()]) })
     }
-    once()
-    return { name, ms: median([once(), once(), once(), once(), once()]) }
-  })
+  }
+  return results
 }
 
 module.exports = { timePerRequest, hostileInputs, timeHostile }

@@ -15,6 +15,7 @@ import { createRecordWriter, pinoStream } from './ship/writer.js'
 import { COUNTERS_EVENT, type LogstashCounters } from './ship/logstash/counters.js'
 import { createCounters, type RequestInfoCounters as Counters } from './counters.js'
 import { createDetection, threatScore } from './detect/index.js'
+import { createImpersonation, type ClientTraits } from './detect/impersonation/index.js'
 import type { DetectOptions as DetectOpts } from './detect/options.js'
 import type { Paranoia as Level1to4, Threat as Finding, ThreatKind as Kind } from './detect/types.js'
 
@@ -95,6 +96,9 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     ? undefined
     : createDetection({ paranoia: detect.paranoia, disable: detect.disable, bodyLimit: detect.bodyLimit, userAgentCacheSize: settings.userAgentCacheSize })
   const threshold = detect === false ? Infinity : detect.threshold
+  const impersonation = detect === false || detect.impersonation === false
+    ? undefined
+    : createImpersonation({ paranoia: detect.paranoia, disable: detect.disable, learn: detect.impersonation.learn, maxFamilies: detect.impersonation.maxFamilies })
   const recordSettings: RecordSettings = {
     serviceName: settings.serviceName,
     maskIp: createIpMasker(settings.ip, settings.ipHmacKey),
@@ -136,6 +140,8 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       fillRequestInfo(info, request, context)
       if (detection !== undefined) {
         const threats = detection.request(request)
+        const claimed = impersonation === undefined ? undefined : impersonation.check(clientTraits(info, request.raw))
+        if (claimed !== undefined) threats.push(claimed)
         info.threats = threats
         info.threatScore = threatScore(threats)
       }
@@ -228,6 +234,24 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
     next()
   })
+}
+
+/**
+ * What the request shows of its client, for the impersonation check. The TLS and HTTP/2 fingerprints are the
+ * client's own only when a trusted proxy sent them, or when no proxy stands between: else they are the proxy's.
+ */
+function clientTraits (info: Info, raw: FastifyRequest['raw']): ClientTraits {
+  const own = info.fingerprintSource === 'header' || info.ips.length === 0
+  return {
+    ua: info.ua,
+    uai: info.uai,
+    rawHeaders: raw.rawHeaders,
+    ho: info.ho,
+    ac: info.ac,
+    ja4: own ? info.ja4 : undefined,
+    h2: own ? info.h2 : undefined,
+    httpVersion: raw.httpVersion
+  }
 }
 
 function headerString (value: string | string[] | undefined): string | undefined {

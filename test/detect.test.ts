@@ -175,3 +175,28 @@ test('__proto__ as a JSON key is walked as data, and nothing is polluted', async
   t.same(d.seen.map((v) => v.name), ['__proto__', 'polluted', 'polluted'])
   t.equal(({} as Record<string, unknown>).polluted, undefined)
 })
+
+test('past 256 parameters, cookies or body members the rest is inspected as one value, so nothing is hidden', async (t) => {
+  const d = probe()
+  const detection = createDetection(SETTINGS, [d])
+  const query = Array.from({ length: 300 }, (_, i) => `p${i}=v`).join('&') + '&last=evil'
+  const threats = detection.request({ url: '/?' + query, headers: {} })
+  t.same(threats.map((x) => x.where), ['query-name'], 'found in the rest (read as names first)')
+  t.equal(d.seen.filter((v) => v.place === Place.query).length, 256 + 1, '256 values, then the rest as one')
+  t.equal(d.seen.at(-1)?.name, '(rest)')
+  t.ok(d.seen.at(-1)?.text.endsWith('last=evil'))
+
+  const cookies = Array.from({ length: 300 }, (_, i) => `c${i}=v`).join('; ') + '; s=evil'
+  const c = probe(Place.cookie)
+  t.same(createDetection(SETTINGS, [c]).request({ url: '/', headers: { cookie: cookies } }).map((x) => x.where), ['cookie:(rest)'])
+  t.equal(c.seen.length, 257)
+  t.ok(c.seen[0].text.startsWith('c256=v'), 'the rest starts where the inspected cookies stop')
+
+  const body: Record<string, string> = {}
+  for (let i = 0; i < 300; i++) body[`k${i}`] = 'v'
+  body.last = 'evil'
+  const b = probe(Place.body)
+  const out: ReturnType<typeof detection.request> = []
+  t.equal(createDetection(SETTINGS, [b]).body(body, 'application/json', out), true)
+  t.same(out.map((x) => x.where), ['body:(rest)'])
+})

@@ -41,6 +41,10 @@ export interface Detection {
 const NAME_LENGTH = 64
 // Nesting of a parsed body walked; deeper members are counted as not inspected.
 const BODY_DEPTH = 32
+// Parameters, cookies or body members inspected one by one; past these, the rest is inspected as one value
+// named REST, so that a flood of tiny parameters costs one pass, not a value object each, and still hides nothing.
+const MAX_VALUES = 256
+const REST = '(rest)'
 
 const FORWARDED = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-server', 'x-real-ip', 'x-client-ip', 'true-client-ip'])
 // Headers read elsewhere, or whose values are the protocol's own and never an argument.
@@ -78,7 +82,11 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
   /** `a=1&b=2` pairs: names (Place.queryName or bodyName) and values (Place.query or body). */
   function inspectPairs (pairs: string, namePlace: number, valuePlace: number, out: Threat[]): void {
     let start = 0
-    while (start <= pairs.length) {
+    for (let count = 0; start <= pairs.length; count++) {
+      if (count === MAX_VALUES) {
+        inspectRest(pairs.slice(start), namePlace, valuePlace, true, out)
+        return
+      }
       let end = pairs.indexOf('&', start)
       if (end === -1) end = pairs.length
       if (end > start) {
@@ -90,6 +98,12 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
       }
       start = end + 1
     }
+  }
+
+  /** What is left past MAX_VALUES, read both as names and as values. */
+  function inspectRest (rest: string, namePlace: number, valuePlace: number, plusIsSpace: boolean, out: Threat[]): void {
+    inspect(namePlace, REST, rest, plusIsSpace, out)
+    inspect(valuePlace, REST, rest, plusIsSpace, out)
   }
 
   function inspectUserAgent (ua: string, out: Threat[]): void {
@@ -104,7 +118,14 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
   }
 
   function inspectCookies (header: string, out: Threat[]): void {
-    for (const pair of header.split(';')) {
+    const pairs = header.split(';', MAX_VALUES + 1)
+    if (pairs.length > MAX_VALUES) {
+      pairs.length = MAX_VALUES
+      let at = -1
+      for (let i = 0; i < MAX_VALUES; i++) at = header.indexOf(';', at + 1)
+      inspect(Place.cookie, REST, header.slice(at + 1).trim(), false, out)
+    }
+    for (const pair of pairs) {
       const eq = pair.indexOf('=')
       const name = (eq === -1 ? '' : pair.slice(0, eq)).trim()
       const value = (eq === -1 ? pair : pair.slice(eq + 1)).trim()
@@ -136,7 +157,7 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
   }
 
   function body (value: unknown, contentType: string | undefined, out: Threat[]): boolean {
-    const budget = { left: settings.bodyLimit }
+    const budget: Budget = { left: settings.bodyLimit, values: 0, rest: [] }
     if (typeof value === 'string') {
       const whole = value.length <= budget.left
       const text = whole ? value : value.slice(0, budget.left)
@@ -145,32 +166,49 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
       } else inspect(Place.body, '', text, false, out)
       return whole
     }
-    if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) return walk(value, '', 0, budget, out)
-    return true
+    if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return true
+    const whole = walk(value, '', 0, budget, out)
+    if (budget.rest.length > 0) inspectRest(budget.rest.join('\n'), Place.bodyName, Place.body, false, out)
+    return whole
+  }
+
+  /** One member name or string value of a parsed body, or kept for the rest past MAX_VALUES. */
+  function member (place: number, name: string, text: string, budget: Budget, out: Threat[]): void {
+    if (budget.values++ < MAX_VALUES) inspect(place, name, text, false, out)
+    else budget.rest.push(text)
   }
 
   /** Member names and string values of a parsed body, depth first, within the character budget. */
-  function walk (node: object, name: string, depth: number, budget: { left: number }, out: Threat[]): boolean {
+  function walk (node: object, name: string, depth: number, budget: Budget, out: Threat[]): boolean {
     if (depth > BODY_DEPTH) return false
     const isArray = Array.isArray(node)
     for (const key of Object.keys(node)) {
       if (budget.left <= 0) return false
-      const member = isArray ? name : key
+      const path = isArray ? name : key
       if (!isArray) {
         budget.left -= key.length
-        inspect(Place.bodyName, key, key, false, out)
+        member(Place.bodyName, key, key, budget, out)
       }
       const child = (node as Record<string, unknown>)[key]
       if (typeof child === 'string') {
         const text = child.length <= budget.left ? child : child.slice(0, budget.left)
         budget.left -= child.length
-        inspect(Place.body, member, text, false, out)
-      } else if (typeof child === 'object' && child !== null && !walk(child, member, depth + 1, budget, out)) return false
+        member(Place.body, path, text, budget, out)
+      } else if (typeof child === 'object' && child !== null && !walk(child, path, depth + 1, budget, out)) return false
     }
     return budget.left >= 0
   }
 
   return { rules, request, body }
+}
+
+interface Budget {
+  /** Characters of the body still to inspect. */
+  left: number
+  /** Names and values inspected so far. */
+  values: number
+  /** Names and values past MAX_VALUES, inspected together at the end. */
+  rest: string[]
 }
 
 function addOnce (out: Threat[], threat: Threat): void {

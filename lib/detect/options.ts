@@ -1,5 +1,6 @@
 import type { Paranoia } from './types.js'
 import { DETECTORS } from './families.js'
+import { IMPERSONATION_RULES } from './impersonation/index.js'
 
 /** Option `detect`: attack signatures on every request. */
 export interface DetectOptions {
@@ -26,6 +27,14 @@ export interface DetectOptions {
    * @default 65536
    */
   bodyLimit?: number
+  /**
+   * Checks the client a User-Agent claims against what the request shows: header order, missing headers,
+   * JA4 and the HTTP/2 fingerprint (README, "Impersonation"). `learn` keeps per-family profiles of what each
+   * User-Agent family sends (rule `impersonation-unseen-traits`, paranoia 3), for at most `maxFamilies`
+   * families. `false` turns the check off.
+   * @default { learn: true, maxFamilies: 64 }
+   */
+  impersonation?: boolean | { learn?: boolean, maxFamilies?: number }
 }
 
 export interface ResolvedDetectOptions {
@@ -33,15 +42,16 @@ export interface ResolvedDetectOptions {
   disable: string[]
   threshold: number
   bodyLimit: number
+  impersonation: { learn: boolean, maxFamilies: number } | false
 }
 
-const KNOWN = ['paranoia', 'disable', 'threshold', 'bodyLimit']
+const KNOWN = ['paranoia', 'disable', 'threshold', 'bodyLimit', 'impersonation']
 
 /** Validates option `detect`; `fail` throws with the plugin's prefix. Returns false when detection is off. */
 export function resolveDetectOptions (value: unknown, fail: (message: string) => never): ResolvedDetectOptions | false {
   if (value === false) return false
   if (value !== undefined && value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    fail('option detect must be a boolean or an object { paranoia, disable, threshold, bodyLimit }')
+    fail('option detect must be a boolean or an object { paranoia, disable, threshold, bodyLimit, impersonation }')
   }
   const o = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
   for (const key of Object.keys(o)) {
@@ -51,7 +61,7 @@ export function resolveDetectOptions (value: unknown, fail: (message: string) =>
   if (paranoia !== 1 && paranoia !== 2 && paranoia !== 3 && paranoia !== 4) fail(`option detect.paranoia must be 1, 2, 3 or 4; got ${String(paranoia)}`)
   const disable = o.disable ?? []
   if (!Array.isArray(disable) || !disable.every((id) => typeof id === 'string')) fail('option detect.disable must be an array of rule ids')
-  const known = new Set(DETECTORS.flatMap((d) => d.rules.map((r) => r.id)))
+  const known = new Set([...DETECTORS.flatMap((d) => d.rules), ...IMPERSONATION_RULES].map((r) => r.id))
   for (const id of disable as string[]) {
     if (!known.has(id)) fail(`option detect.disable names no rule: '${id}' (the rule ids are listed in the README, "Detection rules")`)
   }
@@ -63,5 +73,23 @@ export function resolveDetectOptions (value: unknown, fail: (message: string) =>
   if (typeof bodyLimit !== 'number' || !Number.isInteger(bodyLimit) || bodyLimit < 0 || bodyLimit > 16_777_216) {
     fail(`option detect.bodyLimit must be an integer from 0 to 16777216; got ${String(bodyLimit)}`)
   }
-  return { paranoia, disable: [...disable], threshold, bodyLimit }
+  return { paranoia, disable: [...disable], threshold, bodyLimit, impersonation: impersonation(o.impersonation, fail) }
+}
+
+function impersonation (value: unknown, fail: (message: string) => never): ResolvedDetectOptions['impersonation'] {
+  if (value === false) return false
+  if (value !== undefined && value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    fail('option detect.impersonation must be a boolean or an object { learn, maxFamilies }')
+  }
+  const o = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
+  for (const key of Object.keys(o)) {
+    if (key !== 'learn' && key !== 'maxFamilies') fail(`unknown option 'detect.impersonation.${key}'; known are learn, maxFamilies`)
+  }
+  const learn = o.learn ?? true
+  if (typeof learn !== 'boolean') fail(`option detect.impersonation.learn must be a boolean; got ${String(learn)}`)
+  const maxFamilies = o.maxFamilies ?? 64
+  if (typeof maxFamilies !== 'number' || !Number.isInteger(maxFamilies) || maxFamilies < 1 || maxFamilies > 4096) {
+    fail(`option detect.impersonation.maxFamilies must be an integer from 1 to 4096; got ${String(maxFamilies)}`)
+  }
+  return { learn, maxFamilies }
 }
