@@ -27,6 +27,9 @@ const WORDS = new Set(['file', 'system', 'stat', 'exp', 'ord', 'prev', 'glob', '
 const HIGH_RISK = new Set(PHP_HIGH_RISK_FUNCTIONS)
 const SHORTEST_HIGH_RISK = 6
 const LONGEST_NAME = 64
+// Parentheses looked at per value: a hostile value of thousands of `f(` stays cheap. A call behind that
+// many others still leaves its `$`, quotes and tags to other rules.
+const MAX_CALLEES = 512
 
 function isNameChar (c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f
@@ -41,7 +44,6 @@ function codeArguments (code: string, open: number, digits = true): boolean {
   let i = open + 1
   while (i < code.length && isSpace(code.charCodeAt(i))) i++
   const c = code[i]
-  if (c === 's' && code[i + 1] === ')') return false // "system(s)", "file(s)"
   return c === ')' || c === '"' || c === "'" || c === '$' || c === '@' || (digits && c >= '0' && c <= '9')
 }
 
@@ -65,6 +67,11 @@ function calleeOf (code: string, open: number, callee: Callee): void {
   callee.start = j + 1
 }
 
+/** `word(s)`: a plural in prose ("file(s)", "system(s)"), not a call. */
+function plural (code: string, open: number): boolean {
+  return code[open + 1] === 's' && code[open + 2] === ')'
+}
+
 /**
  * Index of the first call of a dangerous PHP function in `code` (lowercase, comments removed), or -1. A name
  * of CALLS needs a `)` after its `(`; a high-risk name is enough with its `(` alone, as in CRS.
@@ -72,12 +79,15 @@ function calleeOf (code: string, open: number, callee: Callee): void {
 export function findDangerousCall (code: string): number {
   const lastClose = code.lastIndexOf(')')
   const callee: Callee = { start: 0, end: 0, written: false }
-  for (let open = code.indexOf('('); open !== -1; open = code.indexOf('(', open + 1)) {
+  let budget = MAX_CALLEES
+  for (let open = code.indexOf('('); open !== -1 && budget > 0; open = code.indexOf('(', open + 1)) {
+    budget--
     calleeOf(code, open, callee)
     const { start, end } = callee
     if (start === end) continue
     const name = code.slice(start, end)
-    if (CALLS.has(name) && open < lastClose && (!WORDS.has(name) || callee.written || codeArguments(code, open))) return start
+    const word = WORDS.has(name)
+    if (CALLS.has(name) && open < lastClose && (!word || ((callee.written || codeArguments(code, open)) && !plural(code, open)))) return start
     for (let k = 0; k + SHORTEST_HIGH_RISK <= name.length; k++) if (HIGH_RISK.has(k === 0 ? name : name.slice(k))) return start + k
   }
   return -1
@@ -92,9 +102,12 @@ export function findNamedCall (code: string, names: ReadonlySet<string>, words: 
   const closed = words
   const lastClose = closed ? code.lastIndexOf(')') : code.length
   const callee: Callee = { start: 0, end: 0, written: false }
-  for (let open = code.indexOf('('); open !== -1 && open < lastClose; open = code.indexOf('(', open + 1)) {
+  let budget = MAX_CALLEES
+  for (let open = code.indexOf('('); open !== -1 && open < lastClose && budget > 0; open = code.indexOf('(', open + 1)) {
+    budget--
     calleeOf(code, open, callee)
-    if (callee.start === callee.end || !names.has(code.slice(callee.start, callee.end))) continue
+    if (callee.start === callee.end) continue
+    if (!names.has(code.slice(callee.start, callee.end))) continue
     if (!words || callee.written || callee.end !== open - 1 || code[open - 1] !== ' ' || codeArguments(code, open, false)) return callee.start
   }
   return -1

@@ -53,6 +53,9 @@ const WORD_FUNCTIONS = new Set(PHP_WORD_FUNCTIONS)
 const ARGUMENT_PLACES = Place.query | Place.queryName | Place.body | Place.bodyName | Place.cookie
 const CODE_PLACES = ARGUMENT_PLACES | Place.path
 
+// `=` signs looked at per value, so thousands of `a=` stay cheap; php.ini settings come first or alone.
+const MAX_DIRECTIVES = 256
+
 function isDirectiveChar (c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e
 }
@@ -63,7 +66,8 @@ function isDirectiveChar (c: number): boolean {
  * `name=value` pair (`var=engine=1` in a form body read raw).
  */
 function findDirective (text: string): number {
-  for (let eq = text.indexOf('='); eq !== -1; eq = text.indexOf('=', eq + 1)) {
+  let budget = MAX_DIRECTIVES
+  for (let eq = text.indexOf('='); eq !== -1 && budget-- > 0; eq = text.indexOf('=', eq + 1)) {
     if (text.charCodeAt(eq + 1) === 0x3d) { eq++; continue }
     let end = eq
     while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--
