@@ -104,6 +104,9 @@ const RUNTIME_COMPANION = /java\.|unmarshaller|base64data|(?:for|while)closure|f
  * from the undecoded value, case-sensitively. As text the bytes are `¬í` then 0x05 (NULs are removed).
  */
 const SERIALIZED_RAW = /rO0AB|ztAA[U-X]|s7QAF/
+// Read in lowercase text first (one third of a percent-encoded raw value), then confirmed case-sensitively.
+const SERIALIZED_LOWER = /ro0ab|ztaa[u-x]|s7qaf/
+const BASE64_READ = 4096
 const SERIALIZED_TEXT = /aced0005|\u00ac\u00ed\u0005/
 
 /**
@@ -112,9 +115,28 @@ const SERIALIZED_TEXT = /aced0005|\u00ac\u00ed\u0005/
  *   `@java.lang.Runtime@getRuntime()`, `(#cmd=...)` assignments;
  * - SpEL: `T(java.lang.Runtime)`, a type reference to a qualified class;
  * - EL/SpEL/OGNL inside `${...}`/`#{...}`/`%{...}`: reflection (`getClass()`, `forName(`), `getRuntime`,
- *   `.exec(`, `newInstance(`, script engines, within 120 characters of the opening brace.
+ *   `.exec(`, `newInstance(`, script engines, within 120 characters of the opening brace (EL_CALL, found
+ *   first and then looked back from, so each character is read a bounded number of times).
  */
-const EXPRESSION_PATTERN = /#_?memberaccess|#context\s*\[|[%$]\{\s*\(?\s*#[a-z_]|\(\s*#[a-z_]\w{0,30}\s*=|@[a-z_$][\w$]{0,40}(?:\.[\w$]{1,40}){1,8}\s*@\s*[a-z_$]|\bt\s*\(\s*[a-z_$][\w$]{0,40}(?:\.[\w$]{1,40}){1,8}\s*\)|[$#%]\{[^}]{0,120}?(?:getclass\s*\(|forname\s*\(|getruntime|\.exec\s*\(|newinstance\s*\(|scriptenginemanager|getclassloader|processbuilder)/
+const EXPRESSION_PATTERN = /#_?memberaccess|#context\s*\[|[%$]\{\s*\(?\s*#[a-z_]|\(\s*#[a-z_]\w{0,30}\s*=|@[a-z_$][\w$]{0,40}(?:\.[\w$]{1,40}){1,8}\s*@\s*[a-z_$]|\bt\s*\(\s*[a-z_$][\w$]{0,40}(?:\.[\w$]{1,40}){1,8}\s*\)/
+const EL_CALL = /getclass\s*\(|forname\s*\(|getruntime|\.exec\s*\(|newinstance\s*\(|scriptenginemanager|getclassloader|processbuilder/g
+const EL_WINDOW = 120
+const EL_CALLS_READ = 16
+
+/** An EL_CALL inside an expression opened by `${`, `#{` or `%{` at most EL_WINDOW characters before it. */
+function findElCall (text: string): number {
+  EL_CALL.lastIndex = 0
+  let match
+  for (let n = 0; n < EL_CALLS_READ && (match = EL_CALL.exec(text)) !== null; n++) {
+    const from = Math.max(0, match.index - EL_WINDOW)
+    const open = text.lastIndexOf('{', match.index)
+    if (open > 0 && open >= from && !text.slice(open, match.index).includes('}')) {
+      const before = text.charCodeAt(open - 1)
+      if (before === 0x24 || before === 0x23 || before === 0x25) return open - 1
+    }
+  }
+  return -1
+}
 
 /**
  * The base64 forms of `Runtime`, `ProcessBuilder` and the gadget steps, at each of the three alignments a word
@@ -149,7 +171,8 @@ const MULTIPART_JSP = /filename\s*=\s*"?[^"\r\n;]{0,255}?\.\s{0,8}jspx?[.\s]*(?:
 function inspectText (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
   if (value.place !== Place.path && active(BASE64_GADGET, scope)) {
-    const encoded = BASE64_PATTERN.exec(value.raw)
+    // The alternation is costly per character: a serialized field or cookie shows itself in its first 4 KB.
+    const encoded = BASE64_PATTERN.exec(value.raw.length > BASE64_READ ? value.raw.slice(0, BASE64_READ) : value.raw)
     if (encoded !== null) report(out, BASE64_GADGET, value, encoded.index, encoded[0].length)
   }
   if (active(JSP_UPLOAD, scope)) {
@@ -158,8 +181,12 @@ function inspectText (value: Inspected, scope: Scope, out: Threat[]): void {
     } else if (value.place === Place.body && value.name === '' && text.includes('filename')) reportMatch(out, JSP_UPLOAD, value, MULTIPART_JSP)
   }
   // Past paranoia 1 a serialized object is also looked for in the middle of a base64 value.
-  const keyword = KEYWORD.test(text) || (scope.paranoia > 1 && SERIALIZED_RAW.test(value.raw))
-  if (active(EXPRESSION, scope) && (keyword || (value.chars & EXPRESSION_CHARS) !== 0)) reportMatch(out, EXPRESSION, value, EXPRESSION_PATTERN)
+  const keyword = KEYWORD.test(text) || (scope.paranoia > 1 && SERIALIZED_LOWER.test(text) && SERIALIZED_RAW.test(value.raw))
+  if (active(EXPRESSION, scope) && (keyword || (value.chars & EXPRESSION_CHARS) !== 0) && !reportMatch(out, EXPRESSION, value, EXPRESSION_PATTERN) &&
+    (value.chars & Char.brace) !== 0) {
+    const at = findElCall(text)
+    if (at !== -1) report(out, EXPRESSION, value, at, EL_WINDOW)
+  }
   if (active(SERIALIZED, scope) && (value.chars & Char.nonAscii) !== 0) reportMatch(out, SERIALIZED, value, SERIALIZED_TEXT)
   if (!keyword) return
   if (active(CLASS, scope)) reportMatch(out, CLASS, value, CLASS_PATTERN)

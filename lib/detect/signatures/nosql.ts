@@ -42,10 +42,13 @@ const JS_OPERATORS = new Set(['where', 'function', 'accumulator'])
 const IN_NAME = /(?:^|[[.])\s*\$([a-z]{2,11})\s*(?:$|[\].[])/g
 const IN_VALUE = /["']\$([a-z]{2,11})["']\s*:|\[\s*\$([a-z]{2,11})\s*\]/g
 
+// Candidates read per value: enough for any real query, and a bound on what a repeated `[$x]` costs.
+const CANDIDATES = 32
+
 function find (value: Inspected, pattern: RegExp, scope: Scope, out: Threat[]): void {
   pattern.lastIndex = 0
   let match
-  while ((match = pattern.exec(value.text)) !== null) {
+  for (let n = 0; n < CANDIDATES && (match = pattern.exec(value.text)) !== null; n++) {
     const name = match[1] ?? match[2]
     if (OPERATORS.has(name)) {
       const rule = JS_OPERATORS.has(name) ? JAVASCRIPT : OPERATOR

@@ -109,6 +109,8 @@ const COPY = /(?:\.(?:bak|backup|bk|old|orig|save|sav|swp|swo|copy)|~)$/
 const SITE_ARCHIVE = /^(?:backups?|site|www|wwwroot|htdocs|public_html|web|website|db|database|dump|data|html|home|root|old|bak|archive|src|source|code|app|files|sql|httpdocs|public|release|full|latest)[-_.]?[\d-]{0,16}\.(?:zip|rar|7z|tar|tar\.gz|tgz|tar\.bz2|tbz2?|gz|bz2|xz|tar\.xz)$/
 const KEY_FILE = /\.(?:key|pem|ppk|p12|pfx|jks|keystore|kdbx|asc|gpg|ovpn)$/
 
+const SEGMENTS = 64
+
 /** One of the rules for the segment `name`, last segment or not. */
 function segmentRule (name: string, last: boolean): Rule | null {
   if (name.charCodeAt(0) === 0x2e) {
@@ -146,7 +148,9 @@ export const sensitiveFile: Detector = {
     // Backslashes separate segments on IIS; a `;` starts path parameters a servlet container drops.
     const split = (value.chars & (Char.backslash | Char.semicolon)) !== 0
     let start = 0
-    while (start < path.length) {
+    for (let segments = 0; start < path.length; segments++) {
+      // No real path is this deep: past the bound only the last segment is read, so a long run of `/.x` costs little.
+      if (segments === SEGMENTS) start = Math.max(start, path.lastIndexOf('/') + 1)
       let end = path.indexOf('/', start)
       if (end === -1) end = path.length
       const last = end === path.length
