@@ -92,7 +92,8 @@ test('every place of a request reaches the detectors, with its name and decoded 
     [Place.queryName, 'name', 'name'], [Place.query, 'name', 'x y'],
     [Place.userAgent, 'user-agent', 'ua/1'],
     [Place.referer, 'referer', 'http://r/'],
-    [Place.cookie, 'sid', 'abc'], [Place.cookie, 'theme', 'dark'], [Place.cookie, '', 'bare'],
+    [Place.cookieName, 'sid', 'sid'], [Place.cookie, 'sid', 'abc'], [Place.cookieName, 'theme', 'theme'], [Place.cookie, 'theme', 'dark'],
+    [Place.cookie, '', 'bare'],
     [Place.forwarded, 'x-forwarded-for', '1.2.3.4'],
     [Place.otherHeader, 'x-custom', 'hello%41'],
     [Place.otherHeader, 'accept', 'a'], [Place.otherHeader, 'accept', 'b']
@@ -118,6 +119,8 @@ test('where names each place', async (t) => {
   t.equal(detection.request({ url: '/?id=evil', headers: {} })[0].where, 'query:id')
   const cookie = createDetection(SETTINGS, [probe(Place.cookie)])
   t.equal(cookie.request({ url: '/', headers: { cookie: 'a=1; s=evil' } })[0].where, 'cookie:s')
+  const cookieName = createDetection(SETTINGS, [probe(Place.cookieName)])
+  t.equal(cookieName.request({ url: '/', headers: { cookie: 'a=1; evil=1' } })[0].where, 'cookie-name')
   const header = createDetection(SETTINGS, [probe(Place.otherHeader)])
   t.equal(header.request({ url: '/', headers: { 'x-api-version': 'evil' } })[0].where, 'header:x-api-version')
   const name = createDetection(SETTINGS, [probe(Place.queryName)])
@@ -189,7 +192,7 @@ test('past 256 parameters, cookies or body members the rest is inspected as one 
   const cookies = Array.from({ length: 300 }, (_, i) => `c${i}=v`).join('; ') + '; s=evil'
   const c = probe(Place.cookie)
   t.same(createDetection(SETTINGS, [c]).request({ url: '/', headers: { cookie: cookies } }).map((x) => x.where), ['cookie:(rest)'])
-  t.equal(c.seen.length, 257)
+  t.equal(c.seen.length, 257, '256 cookies, then the rest')
   t.ok(c.seen[0].text.startsWith('c256=v'), 'the rest starts where the inspected cookies stop')
 
   const body: Record<string, string> = {}

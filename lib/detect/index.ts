@@ -62,7 +62,7 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
   const rules = detectors.flatMap((d) => d.rules)
   // Detectors per place bit, keeping only those with a rule that runs in this scope.
   const byPlace: Detector[][] = []
-  for (let bit = 0; bit < 10; bit++) {
+  for (let bit = 0; bit < 11; bit++) {
     byPlace.push(detectors.filter((d) => (d.places & (1 << bit)) !== 0 &&
       d.rules.some((r) => r.paranoia <= scope.paranoia && !scope.disabled.has(r.id))))
   }
@@ -129,6 +129,7 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
       const eq = pair.indexOf('=')
       const name = (eq === -1 ? '' : pair.slice(0, eq)).trim()
       const value = (eq === -1 ? pair : pair.slice(eq + 1)).trim()
+      if (name !== '') inspect(Place.cookieName, name, name, false, out)
       inspect(Place.cookie, name, value, false, out)
     }
   }

@@ -17,6 +17,7 @@ export function whereOf (value: Inspected): string {
     case Place.queryName: return 'query-name'
     case Place.query: return 'query:' + value.name
     case Place.cookie: return 'cookie:' + value.name
+    case Place.cookieName: return 'cookie-name'
     case Place.bodyName: return 'body-name'
     case Place.body: return value.name === '' ? 'body' : 'body:' + value.name
     default: return 'header:' + value.name

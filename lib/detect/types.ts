@@ -13,7 +13,7 @@ export interface Threat {
   readonly kind: ThreatKind
   /** The rule's stable id, e.g. `sqli-union-select` (README, "Detection rules"). */
   readonly rule: string
-  /** Where it was found: `path`, `query:<name>`, `query-name`, `header:<name>`, `cookie:<name>`, `body`, `body:<name>`, `client`. */
+  /** Where it was found: `path`, `query:<name>`, `query-name`, `header:<name>`, `cookie:<name>`, `cookie-name`, `body`, `body:<name>`, `client`. */
   readonly where: string
   /** The decoded text around the match, at most 80 characters. */
   readonly excerpt: string
@@ -47,13 +47,14 @@ export const Place = {
   /** Any other request header: only whole-request attacks such as Shellshock and JNDI lookups look here. */
   otherHeader: 1 << 7,
   bodyName: 1 << 8,
-  body: 1 << 9
+  body: 1 << 9,
+  cookieName: 1 << 10
 } as const
 
 /** Every place that carries an argument's value. */
 export const ARGUMENTS = Place.query | Place.body | Place.cookie
 /** Every place. */
-export const ANYWHERE = (1 << 10) - 1
+export const ANYWHERE = (1 << 11) - 1
 
 /** One value of the request, decoded once and shared by every detector. */
 export interface Inspected {
