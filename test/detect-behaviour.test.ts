@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { createBehaviour, sourceKey, SCENARIOS, type BehaviourSettings, type Observation } from '../lib/detect/behaviour/index'
-import { DEFAULT_LOGIN_PATHS, isAdmin, isLoginPath, isSensitivePath, isStatic, pathOf } from '../lib/detect/behaviour/scenarios'
+import { DEFAULT_LOGIN_PATHS, isAdmin, isLoginPath, isSensitivePath, isStatic, loginRoutes, pathOf } from '../lib/detect/behaviour/scenarios'
 import type { Threat, ThreatKind } from '../lib/detect/types'
 
 const T0 = Date.UTC(2024, 0, 1)
@@ -49,9 +49,9 @@ test('path matchers: static files, admin consoles, sensitive files, login routes
   for (const p of ['/admin', '/Administrator/index.php', '/phpmyadmin4.8/', '/adminer.php', '/admin_area/', '/pma/', '/x/wp-admin/', '/manager/html', '/+CSCOE+/logon.html', '/jmx-console/', '/whm']) t.ok(isAdmin(pathOf(p)), p)
   for (const p of ['/pmaps', '/whmcs', '/manager', '/a/b/c/d/admin', '/badmin', '/help/administration']) t.notOk(isAdmin(pathOf(p)), p)
   for (const p of ['/.env', '/.git/HEAD', '/a/.svn/entries', '/.bash_history', '/db.sql', '/db.SQL.gz', '/index.php~', '/site.bak', '/keys/server.pem', '/home/u/.ssh/id_rsa', '/id_ed25519', '/web.config', '/data.sqlite3', '/x/.htpasswd/']) t.ok(isSensitivePath(pathOf(p)), p)
-  for (const p of ['/', '/.well-known/security.txt', '/./a', '/a/../b', '/..', '/release.tar.gz', '/sql', '/keynote.html', '/backup/', '/env.js', '/id_rsa.pub']) t.notOk(isSensitivePath(pathOf(p)), p)
-  for (const p of ['/login', '/login/', '/login/callback', '/api/auth/token', '/wp-login.php']) t.ok(isLoginPath(pathOf(p), DEFAULT_LOGIN_PATHS), p)
-  for (const p of ['/', '/loginhelp', '/blog/login-tips', '/api/authors']) t.notOk(isLoginPath(pathOf(p), DEFAULT_LOGIN_PATHS), p)
+  for (const p of ['/', '/.well-known/security.txt', '/./a', '/a/../b', '/..', '/release.tar.gz', '/sql', '/keynote.html', '/backup/', '/env.js', '/id_rsa.pub', '/id_x', '/my-web.config', '/a.web.config.html', '/~user/', '/items/42', 'sql', '']) t.notOk(isSensitivePath(pathOf(p)), p)
+  for (const p of ['/login', '/login/', '/login/callback', '/api/auth/token', '/wp-login.php']) t.ok(isLoginPath(pathOf(p), loginRoutes(DEFAULT_LOGIN_PATHS)), p)
+  for (const p of ['/', '', '/loginhelp', '/blog/login-tips', '/api/authors', '/logi']) t.notOk(isLoginPath(pathOf(p), loginRoutes(DEFAULT_LOGIN_PATHS)), p)
 })
 
 test('http-probing: the 11th distinct 404 within the leak overflows; repeats, static files and 2xx do not count', async (t) => {

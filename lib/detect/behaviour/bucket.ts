@@ -29,6 +29,27 @@ export interface Spec {
   readonly noun: string
 }
 
+/** The evidence of the request being observed, made when a bucket first keeps it (most events are not kept). */
+export class Pending {
+  private made: Evidence | undefined
+  private size = 0
+
+  constructor (private readonly make: () => Evidence) {}
+
+  get evidence (): Evidence {
+    if (this.made === undefined) {
+      this.made = this.make()
+      this.size = evidenceBytes(this.made)
+    }
+    return this.made
+  }
+
+  /** Estimated heap bytes of the evidence. */
+  get bytes (): number {
+    return this.made === undefined ? evidenceBytes(this.evidence) : this.size
+  }
+}
+
 /** What a bucket held when it overflowed. */
 export interface Burst {
   readonly count: number
@@ -66,6 +87,8 @@ export class Bucket {
   /** Window scenarios: times of the events still in the window, oldest first. */
   private times: number[] = NONE
   private evidence: Evidence[] = NONE
+  /** Estimated bytes of `evidence`'s pieces. */
+  private held = 0
 
   constructor (readonly spec: Spec, readonly host: string | undefined) {}
 
@@ -73,14 +96,14 @@ export class Bucket {
   get last (): number { return this.at }
 
   /** Adds one event; returns the burst when it overflows the bucket (then silent for `blackholeMs`). */
-  pour (time: number, target: number, evidence: Evidence): Burst | null {
+  pour (time: number, target: number, evidence: Pending): Burst | null {
     const now = time > this.at ? time : this.at
     if (now < this.silentUntil) return null
     const spec = this.spec
     if (spec.window) {
       const times = this.times
       while (times.length > 0 && now - times[0] > spec.leakMs) times.shift()
-      while (this.evidence.length > 0 && now - this.evidence[0].time > spec.leakMs) this.evidence.shift()
+      while (this.evidence.length > 0 && now - this.evidence[0].time > spec.leakMs) this.drop()
       this.at = now
       if (times.length === 0) this.times = [now]
       else times.push(now)
@@ -112,17 +135,22 @@ export class Bucket {
 
   /** Estimated heap bytes, evidence included (each piece counted in every bucket that holds it). */
   get bytes (): number {
-    let bytes = BUCKET_BYTES + slots(this.seen) + slots(this.times) + slots(this.evidence)
-    for (const e of this.evidence) bytes += evidenceBytes(e)
-    return bytes
+    return BUCKET_BYTES + slots(this.seen) + slots(this.times) + slots(this.evidence) + this.held
   }
 
-  private keep (evidence: Evidence): void {
-    if (this.evidence.length === 0) this.evidence = [evidence]
+  private keep (pending: Pending): void {
+    if (this.evidence.length === 0) this.evidence = [pending.evidence]
     else {
-      if (this.evidence.length >= this.spec.evidence) this.evidence.shift()
-      this.evidence.push(evidence)
+      if (this.evidence.length >= this.spec.evidence) this.drop()
+      this.evidence.push(pending.evidence)
     }
+    this.held += pending.bytes
+  }
+
+  /** Drops the oldest evidence. */
+  private drop (): void {
+    const oldest = this.evidence.shift()
+    if (oldest !== undefined) this.held -= evidenceBytes(oldest)
   }
 
   private overflow (count: number, first: number, last: number): Burst {
@@ -139,6 +167,7 @@ export class Bucket {
     this.seen = NONE
     this.times = NONE
     this.evidence = NONE
+    this.held = 0
   }
 }
 

@@ -1,4 +1,4 @@
-import { evidenceBytes, slots, stringBytes, type Burst, type Evidence } from './bucket.js'
+import { evidenceBytes, slots, stringBytes, type Burst, type Evidence, type Pending } from './bucket.js'
 import { LruList, type Linked } from './lru.js'
 
 /** Scenario `distributed-attack`: distinct attacking sources per Host within a window. */
@@ -24,14 +24,28 @@ class HostState implements Linked<HostState> {
   readonly sources: string[] = []
   readonly times: number[] = []
   readonly evidence: Evidence[] = []
+  /** Estimated bytes of the host name, the source keys and the evidence, kept as they change. */
+  held: number
 
-  constructor (readonly host: string) {}
+  constructor (readonly host: string) {
+    this.held = stringBytes(host)
+  }
 
   measure (): number {
-    let bytes = HOST_BYTES + stringBytes(this.host) + slots(this.sources) + slots(this.times) + slots(this.evidence)
-    for (const s of this.sources) bytes += stringBytes(s)
-    for (const e of this.evidence) bytes += evidenceBytes(e)
-    return bytes
+    return HOST_BYTES + slots(this.sources) + slots(this.times) + slots(this.evidence) + this.held
+  }
+
+  /** Forgets the source at `i`. */
+  dropSource (i: number): void {
+    this.held -= stringBytes(this.sources[i])
+    this.sources.splice(i, 1)
+    this.times.splice(i, 1)
+  }
+
+  /** Forgets the oldest evidence. */
+  dropEvidence (): void {
+    const oldest = this.evidence.shift()
+    if (oldest !== undefined) this.held -= evidenceBytes(oldest)
   }
 }
 
@@ -49,7 +63,7 @@ export class HostWatch {
   get bytes (): number { return this.total }
 
   /** One attack from `source` on `host`; returns the burst when it makes enough distinct sources. */
-  attack (host: string, source: string, time: number, evidence: Evidence, budget: number): Burst | null {
+  attack (host: string, source: string, time: number, evidence: Pending, budget: number): Burst | null {
     const { sources: threshold, windowMs, blackholeMs } = this.settings
     let state = this.hosts.get(host)
     if (state === undefined) {
@@ -63,20 +77,20 @@ export class HostWatch {
     if (now >= state.silentUntil) {
       const { sources, times } = state
       for (let i = sources.length - 1; i >= 0; i--) {
-        if (now - times[i] > windowMs || sources[i] === source) {
-          sources.splice(i, 1)
-          times.splice(i, 1)
-        }
+        if (now - times[i] > windowMs || sources[i] === source) state.dropSource(i)
       }
       sources.push(source)
       times.push(now)
-      while (state.evidence.length > 0 && now - state.evidence[0].time > windowMs) state.evidence.shift()
-      if (state.evidence.length >= this.settings.evidence) state.evidence.shift()
-      state.evidence.push(evidence)
+      state.held += stringBytes(source)
+      while (state.evidence.length > 0 && now - state.evidence[0].time > windowMs) state.dropEvidence()
+      if (state.evidence.length >= this.settings.evidence) state.dropEvidence()
+      state.evidence.push(evidence.evidence)
+      state.held += evidence.bytes
       if (sources.length >= threshold) {
         burst = { count: sources.length, first: times.reduce((a, b) => Math.min(a, b)), last: now, evidence: state.evidence.splice(0) }
         sources.length = 0
         times.length = 0
+        state.held = stringBytes(host)
         state.silentUntil = now + blackholeMs
       }
     }

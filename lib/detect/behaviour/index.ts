@@ -1,8 +1,8 @@
 import type { Threat } from '../types.js'
-import { describe, fnv1a, type Burst, type Evidence, type Spec } from './bucket.js'
+import { describe, fnv1a, Pending, type Burst, type Evidence, type Spec } from './bucket.js'
 import { HostWatch } from './hosts.js'
 import {
-  BUCKETS, isAdmin, isLoginPath, isSensitivePath, isStatic, pathOf,
+  BUCKETS, isAdmin, isLoginPath, isSensitivePath, isStatic, loginRoutes, pathOf,
   type BucketScenario, type BucketSettings, type Scenario
 } from './scenarios.js'
 import { own, sourceKey } from './source-key.js'
@@ -95,7 +95,7 @@ export function createBehaviour (options: Partial<BehaviourSettings> = {}): Beha
     ? undefined
     : new HostWatch({ sources: settings.hostSources, windowMs: settings.hostWindowMs, blackholeMs: settings.hostWindowMs, evidence: settings.evidence })
   const store = new SourceStore()
-  const loginPaths = settings.loginPaths.map((p) => p.toLowerCase())
+  const loginPaths = loginRoutes(settings.loginPaths)
   const probing = specs.get('http-probing')
   const admin = specs.get('http-admin-interface-probing')
   const sensitive = specs.get('http-sensitive-files')
@@ -127,7 +127,7 @@ export function createBehaviour (options: Partial<BehaviourSettings> = {}): Beha
     const key = sourceKey(String(o.realIp))
     const host = o.host === undefined ? '-' : own(o.host, 255).toLowerCase()
     const state = store.get(key) ?? new SourceState(key)
-    const evidence = evidenceOf(o)
+    const evidence = new Pending(() => evidenceOf(o))
     const target = fnv1a(o.url.length > 2048 ? o.url.slice(0, 2048) : o.url)
     const alerts: Alert[] = []
     let remarked = false

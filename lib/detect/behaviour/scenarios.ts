@@ -77,13 +77,14 @@ const STATIC = new Set([
 
 // Names of admin consoles, matched at the start of a path segment when no letter follows (`phpmyadmin2017`,
 // `admin.php`, `wp-login.php`), so that words such as `administration` or `pmaps` do not count.
-const ADMIN_PREFIXES = [
-  'admin', 'administrator', 'adminer', 'phpmyadmin', 'myadmin', 'mysqladmin', 'phppgadmin', 'pgadmin', 'sqladmin', 'dbadmin', 'webadmin',
-  'siteadmin', 'wp-admin', 'wp-login', 'cpanel', 'whm', 'webmin', 'jmx-console', 'web-console', 'jenkins',
-  'hudson', '+cscoe+', '+cscol+', 'pma'
-]
+const ADMIN_PREFIXES = byFirstChar([
+  'admin', 'administrator', 'adminer', 'phpmyadmin', 'myadmin', 'mysqladmin', 'phppgadmin', 'pgadmin', 'sqladmin',
+  'dbadmin', 'webadmin', 'siteadmin', 'wp-admin', 'wp-login', 'cpanel', 'whm', 'webmin', 'jmx-console',
+  'web-console', 'jenkins', 'hudson', '+cscoe+', '+cscol+', 'pma'
+], 0)
 // `manager` is Tomcat's console only with its sub-path.
 const TOMCAT = /\/manager\/(?:html|status|text)\b/
+const NO_NAMES: readonly string[] = []
 
 // Files of these types hold data, not pages: database dumps, editor and backup copies, keys, key stores.
 const SENSITIVE_EXTENSIONS = new Set([
@@ -92,8 +93,18 @@ const SENSITIVE_EXTENSIONS = new Set([
 ])
 // Compressed dumps: `.sql.gz`.
 const COMPRESSED = new Set(['gz', 'zip', 'bz2', 'xz', '7z'])
-// SSH private keys and IIS's configuration, by their whole names.
-const SENSITIVE_NAMES = new Set(['id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'web.config'])
+// SSH private keys, by their whole names (no extension).
+const KEY_NAMES = new Set(['id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519'])
+
+/** Names grouped by their character at `offset`, so that a path is compared with a few of them only. */
+function byFirstChar (names: readonly string[], offset: number): ReadonlyMap<number, readonly string[]> {
+  const out = new Map<number, string[]>()
+  for (const name of names) {
+    const c = name.charCodeAt(offset)
+    out.set(c, [...(out.get(c) ?? []), name])
+  }
+  return out
+}
 
 /** The path of a request-target, lowercased, without its query; cut to 2 KB (probed names are short). */
 export function pathOf (url: string): string {
@@ -114,7 +125,7 @@ export function isAdmin (path: string): boolean {
   let start = path.indexOf('/') + 1
   // A probe names the console within the first few segments; deeper ones are application paths.
   for (let n = 0; n < 4 && start > 0 && start < path.length; n++) {
-    for (const prefix of ADMIN_PREFIXES) {
+    for (const prefix of ADMIN_PREFIXES.get(path.charCodeAt(start)) ?? NO_NAMES) {
       if (path.startsWith(prefix, start)) {
         const after = path.charCodeAt(start + prefix.length)
         if (!(after >= 0x61 && after <= 0x7a)) return true
@@ -127,7 +138,8 @@ export function isAdmin (path: string): boolean {
 
 /**
  * A hidden path (Unix dot-files and dot-directories: VCS metadata, shell histories, credentials, `.env`),
- * except `/.well-known/` (RFC 8615), or a file of a dump, backup or key type.
+ * except `/.well-known/` (RFC 8615); a file of a dump, backup or key type; an editor's backup (`~`); an SSH
+ * private key or IIS's web.config by name.
  */
 export function isSensitivePath (path: string): boolean {
   let at = path.indexOf('/.')
@@ -139,19 +151,26 @@ export function isSensitivePath (path: string): boolean {
     at = path.indexOf('/.', at + 2)
   }
   const end = path.endsWith('/') ? path.length - 1 : path.length
-  const name = path.slice(path.lastIndexOf('/', end - 1) + 1, end)
-  if (name.endsWith('~') || SENSITIVE_NAMES.has(name)) return true
-  const dot = name.lastIndexOf('.')
-  if (dot === -1) return false
-  const extension = name.slice(dot + 1)
-  return SENSITIVE_EXTENSIONS.has(extension) || (COMPRESSED.has(extension) && name.endsWith('.sql', dot))
+  if (path.charCodeAt(end - 1) === 0x7e) return true
+  const slash = path.lastIndexOf('/', end - 1)
+  const dot = path.lastIndexOf('.', end - 1)
+  if (dot <= slash) return path.startsWith('id_', slash + 1) && KEY_NAMES.has(path.slice(slash + 1, end))
+  const extension = path.slice(dot + 1, end)
+  return SENSITIVE_EXTENSIONS.has(extension) || (COMPRESSED.has(extension) && path.endsWith('.sql', dot)) ||
+    // IIS's configuration file, by its whole name.
+    (end - slash === 11 && path.startsWith('web.config', slash + 1))
 }
 
-/** The path equals one of `loginPaths` or lies under it. */
-export function isLoginPath (path: string, loginPaths: readonly string[]): boolean {
-  const end = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
-  for (const p of loginPaths) {
-    if (end.startsWith(p) && (end.length === p.length || end.charCodeAt(p.length) === 0x2f)) return true
+/** Login paths prepared for `isLoginPath`: lowercased, grouped by the character after the leading '/'. */
+export function loginRoutes (paths: readonly string[]): ReadonlyMap<number, readonly string[]> {
+  return byFirstChar(paths.map((p) => p.toLowerCase()), 1)
+}
+
+/** The path equals one of the login routes or lies under it. */
+export function isLoginPath (path: string, routes: ReadonlyMap<number, readonly string[]>): boolean {
+  const end = path.length > 1 && path.endsWith('/') ? path.length - 1 : path.length
+  for (const p of routes.get(path.charCodeAt(1)) ?? NO_NAMES) {
+    if (path.startsWith(p) && (end === p.length || (end > p.length && path.charCodeAt(p.length) === 0x2f))) return true
   }
   return false
 }

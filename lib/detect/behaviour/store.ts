@@ -26,7 +26,11 @@ export class SourceState implements Linked<SourceState> {
   private buckets: Bucket[] = NO_BUCKETS
   private marks: Mark[] | null = null
 
-  constructor (readonly key: string) {}
+  private readonly keyBytes: number
+
+  constructor (readonly key: string) {
+    this.keyBytes = stringBytes(key)
+  }
 
   /** The bucket of `spec` (and `host`, for host-keyed scenarios), made on first use. */
   bucket (spec: Spec, host: string | undefined): Bucket {
@@ -69,7 +73,7 @@ export class SourceState implements Linked<SourceState> {
 
   /** Estimated heap bytes of everything this source holds. */
   measure (): number {
-    let bytes = SOURCE_BYTES + stringBytes(this.key) + slots(this.buckets)
+    let bytes = SOURCE_BYTES + this.keyBytes + slots(this.buckets)
     for (const b of this.buckets) bytes += b.bytes
     if (this.marks !== null) bytes += slots(this.marks) + MARK_BYTES * this.marks.length
     return bytes
