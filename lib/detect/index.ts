@@ -1,4 +1,3 @@
-import { Lru } from 'toad-cache'
 import { charClasses } from './chars.js'
 import { decodeValue } from './decode.js'
 import { DETECTORS } from './families.js'
@@ -45,10 +44,28 @@ const BODY_DEPTH = 32
 // named REST, so that a flood of tiny parameters costs one pass, not a value object each, and still hides nothing.
 const MAX_VALUES = 256
 const REST = '(rest)'
+// Header values repeat from request to request (Accept, Accept-Language, client hints, a page's Referer, a
+// session's Cookie), and their findings depend on the name and value alone: they are cached per header name
+// for the first CACHED_NAMES names seen, up to CACHED_VALUES values each. Longer values are inspected each time.
+const CACHED_NAMES = 64
+const CACHED_VALUES = 256
+const CACHED_LENGTH = 512
 
 const FORWARDED = new Set(['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-server', 'x-real-ip', 'x-client-ip', 'true-client-ip'])
 // Headers read elsewhere, or whose values are the protocol's own and never an argument.
 const NOT_INSPECTED = new Set(['user-agent', 'referer', 'cookie', 'host', 'content-length', 'connection'])
+
+/** The place of a header's values; 0 for headers that are not read. */
+function placeOf (name: string): number {
+  switch (name) {
+    case 'user-agent': return Place.userAgent
+    case 'referer': return Place.referer
+    case 'cookie': return Place.cookie
+  }
+  if (FORWARDED.has(name)) return Place.forwarded
+  // HTTP/2 pseudo-headers (`:path`) repeat what the URL gave.
+  return NOT_INSPECTED.has(name) || name.charCodeAt(0) === 0x3a ? 0 : Place.otherHeader
+}
 
 /** Sum of the scores of `threats`. */
 export function threatScore (threats: readonly Threat[]): number {
@@ -66,7 +83,8 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
     byPlace.push(detectors.filter((d) => (d.places & (1 << bit)) !== 0 &&
       d.rules.some((r) => r.paranoia <= scope.paranoia && !scope.disabled.has(r.id))))
   }
-  const userAgents = new Lru<readonly Threat[]>(settings.userAgentCacheSize)
+  const userAgents = new FindingCache(settings.userAgentCacheSize)
+  const headerCaches = new Map<string, FindingCache>()
 
   function inspect (place: number, name: string, raw: string, plusIsSpace: boolean, out: Threat[]): void {
     const list = byPlace[31 - Math.clz32(place)]
@@ -106,15 +124,30 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
     inspect(valuePlace, REST, rest, plusIsSpace, out)
   }
 
-  function inspectUserAgent (ua: string, out: Threat[]): void {
-    let found = userAgents.get(ua)
+  /** One header value: from the cache of its name when it was seen before. */
+  function inspectHeader (place: number, name: string, value: string, out: Threat[]): void {
+    let cache = place === Place.userAgent ? userAgents : headerCaches.get(name)
+    if (cache === undefined && headerCaches.size < CACHED_NAMES) {
+      cache = new FindingCache(CACHED_VALUES)
+      headerCaches.set(name, cache)
+    }
+    if (cache === undefined || value.length > CACHED_LENGTH) {
+      inspectHeaderValue(place, name, value, out)
+      return
+    }
+    let found = cache.get(value)
     if (found === undefined) {
       const list: Threat[] = []
-      inspect(Place.userAgent, 'user-agent', ua, false, list)
+      inspectHeaderValue(place, name, value, list)
       found = Object.freeze(list.map((t) => Object.freeze(t)))
-      userAgents.set(ua, found)
+      cache.set(value, found)
     }
     for (let i = 0; i < found.length; i++) addOnce(out, found[i])
+  }
+
+  function inspectHeaderValue (place: number, name: string, value: string, out: Threat[]): void {
+    if (place === Place.cookie) inspectCookies(value, out)
+    else inspect(place, name, value, false, out)
   }
 
   function inspectCookies (header: string, out: Threat[]): void {
@@ -144,15 +177,10 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
     for (const name in headers) {
       const header = headers[name]
       if (header === undefined) continue
-      const values = typeof header === 'string' ? [header] : header
-      for (const value of values) {
-        if (name === 'user-agent') inspectUserAgent(value, out)
-        else if (name === 'referer') inspect(Place.referer, name, value, false, out)
-        else if (name === 'cookie') inspectCookies(value, out)
-        else if (FORWARDED.has(name)) inspect(Place.forwarded, name, value, false, out)
-        // HTTP/2 pseudo-headers (`:path`) repeat what was read above.
-        else if (!NOT_INSPECTED.has(name) && name.charCodeAt(0) !== 0x3a) inspect(Place.otherHeader, name, value, false, out)
-      }
+      const place = placeOf(name)
+      if (place === 0) continue
+      if (typeof header === 'string') inspectHeader(place, name, header, out)
+      else for (let i = 0; i < header.length; i++) inspectHeader(place, name, header[i], out)
     }
     return out
   }
@@ -201,6 +229,25 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
   }
 
   return { rules, request, body }
+}
+
+/**
+ * Findings by header value, emptied when full: a Map lookup is all a repeated value costs (an LRU's
+ * bookkeeping on every hit cost more than the detectors it saves on short values), and a flood of new
+ * values only costs their inspection again.
+ */
+class FindingCache {
+  private readonly map = new Map<string, readonly Threat[]>()
+  constructor (private readonly size: number) {}
+  get (value: string): readonly Threat[] | undefined {
+    return this.map.get(value)
+  }
+
+  set (value: string, found: readonly Threat[]): void {
+    if (this.size === 0) return
+    if (this.map.size >= this.size) this.map.clear()
+    this.map.set(value, found)
+  }
 }
 
 interface Budget {
