@@ -52,16 +52,19 @@ function hostileInputs (size) {
   return inputs
 }
 
+// An input percent-encoded for the URL or a form is cut back to its size: 64 KB on the wire.
+const wire = (text) => encodeURIComponent(text).slice(0, text.length)
+
 /** Each place a 64 KB input can arrive in, as a run of the detection over it. */
 const PLACES = {
-  query: (detection, text) => detection.request({ url: '/?q=' + encodeURIComponent(text), headers: {} }),
-  path: (detection, text) => detection.request({ url: '/' + encodeURIComponent(text), headers: {} }),
+  query: (detection, text) => detection.request({ url: '/?q=' + wire(text), headers: {} }),
+  path: (detection, text) => detection.request({ url: '/' + wire(text), headers: {} }),
   referer: (detection, text) => detection.request({ url: '/', headers: { referer: text } }),
   'user-agent': (detection, text) => detection.request({ url: '/', headers: { 'user-agent': text + Math.random() } }),
   cookie: (detection, text) => detection.request({ url: '/', headers: { cookie: 'c=' + text } }),
   'other header': (detection, text) => detection.request({ url: '/', headers: { 'x-custom': text } }),
   'text body': (detection, text) => detection.body(text, 'text/plain', []),
-  'form body': (detection, text) => detection.body('q=' + encodeURIComponent(text), 'application/x-www-form-urlencoded', []),
+  'form body': (detection, text) => detection.body('q=' + wire(text), 'application/x-www-form-urlencoded', []),
   'JSON body': (detection, text) => detection.body({ q: text }, 'application/json', [])
 }
 

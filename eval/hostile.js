@@ -1,0 +1,53 @@
+'use strict'
+
+// The slowest 64 KB hostile inputs per detector family, each family alone, and the framework alone (decoding
+// and value handling, with a detector that does nothing): node eval/hostile.js [kind ...]
+// Reads the build in dist/, or $DETECT_DIST.
+
+const path = require('node:path')
+const { performance } = require('node:perf_hooks')
+const { hostileInputs } = require('./timing.js')
+
+const dist = process.env.DETECT_DIST === undefined ? path.join(__dirname, '..', 'dist') : path.resolve(process.env.DETECT_DIST)
+const { createDetection } = require(path.join(dist, 'detect', 'index.js'))
+const { DETECTORS } = require(path.join(dist, 'detect', 'families.js'))
+
+const SIZE = 65536
+const wire = (text) => encodeURIComponent(text).slice(0, SIZE)
+const PLACES = {
+  body: (d, text) => d.body(text, 'text/plain', []),
+  json: (d, text) => d.body({ q: text }, 'application/json', []),
+  'user-agent': (d, text) => d.request({ url: '/', headers: { 'user-agent': text + Math.random() } }),
+  header: (d, text) => d.request({ url: '/', headers: { 'x-custom': text + Math.random() } }),
+  path: (d, text) => d.request({ url: '/' + wire(text), headers: {} }),
+  query: (d, text) => d.request({ url: '/?q=' + wire(text), headers: {} })
+}
+const NOTHING = { kind: 'sqli', rules: [{ id: 'sqli-nothing', kind: 'sqli', paranoia: 1, score: 5, summary: '' }], places: 2047, triggers: 0, inspect () {} }
+
+function worst (detectors, inputs) {
+  const detection = createDetection({ paranoia: 4, disable: [], bodyLimit: SIZE, userAgentCacheSize: 16 }, detectors)
+  const results = []
+  for (const { name, text } of inputs) {
+    for (const [place, run] of Object.entries(PLACES)) {
+      run(detection, text)
+      const times = []
+      for (let i = 0; i < 3; i++) {
+        const start = performance.now()
+        run(detection, text)
+        times.push(performance.now() - start)
+      }
+      results.push({ ms: times.sort((a, b) => a - b)[1], what: `${name} in the ${place}` })
+    }
+  }
+  return results.sort((a, b) => b.ms - a.ms).slice(0, 3)
+}
+
+const kinds = process.argv.slice(2)
+const inputs = hostileInputs(SIZE)
+const show = (label, rows) => console.log(label.padEnd(20), rows.map((r) => `${r.ms.toFixed(2)} ms ${r.what}`).join(' | '))
+show('framework alone', worst([NOTHING], inputs))
+for (const detector of DETECTORS) {
+  if (kinds.length > 0 && !kinds.includes(detector.kind)) continue
+  show(detector.kind, worst([detector], inputs))
+}
+if (kinds.length === 0) show('all together', worst(DETECTORS, inputs))
