@@ -18,6 +18,8 @@ export interface RequestInfoCounters {
   h2ConnectionsUnread: number
   /** Requests whose threatScore reached option `detect.threshold`. */
   attacks: number
+  /** Alert records written by the behaviour windows. */
+  alerts: number
   /** Request bodies longer than option `detect.bodyLimit`: only their first part was inspected. */
   bodiesTruncated: number
   /** Failures inside the plugin (each logged once); the request went on. */
@@ -25,5 +27,5 @@ export interface RequestInfoCounters {
 }
 
 export function createCounters (): RequestInfoCounters {
-  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, attacks: 0, bodiesTruncated: 0, errors: 0 }
+  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, attacks: 0, alerts: 0, bodiesTruncated: 0, errors: 0 }
 }

@@ -16,12 +16,16 @@ import { COUNTERS_EVENT, type LogstashCounters } from './ship/logstash/counters.
 import { createCounters, type RequestInfoCounters as Counters } from './counters.js'
 import { createDetection, threatScore } from './detect/index.js'
 import { createImpersonation, type ClientTraits } from './detect/impersonation/index.js'
+import { createBehaviour, type Alert as BehaviourAlert, type Scenario } from './detect/behaviour/index.js'
+import type { BehaviourOptions as BehaviourOpts } from './detect/options.js'
+import { createAlertRecord } from './ship/alert.js'
 import type { DetectOptions as DetectOpts } from './detect/options.js'
 import type { Paranoia as Level1to4, Threat as Finding, ThreatKind as Kind } from './detect/types.js'
 
 // Real clients send a few hundred distinct Accept values and header orders; more only evicts older entries.
 const HEADER_HASH_CACHE_SIZE = 1024
 
+const NOT_MARKED: readonly Scenario[] = Object.freeze([])
 const kRecorded = Symbol('fastify-request-info.recorded')
 const kStart = Symbol('fastify-request-info.start')
 
@@ -99,6 +103,9 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   const impersonation = detect === false || detect.impersonation === false
     ? undefined
     : createImpersonation({ paranoia: detect.paranoia, disable: detect.disable, learn: detect.impersonation.learn, maxFamilies: detect.impersonation.maxFamilies })
+  const behaviour = detect === false || detect.behaviour === false
+    ? undefined
+    : createBehaviour({ ...detect.behaviour, attackScore: detect.threshold })
   const recordSettings: RecordSettings = {
     serviceName: settings.serviceName,
     maskIp: createIpMasker(settings.ip, settings.ipHmacKey),
@@ -109,6 +116,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
   }
   const buildRecord = settings.shape === 'ecs' ? createEcsRecord(recordSettings) : createFlatRecord(recordSettings)
+  const buildAlert = createAlertRecord({ shape: settings.shape, serviceName: settings.serviceName, maskIp: recordSettings.maskIp, logQuery: settings.logQuery })
   const recordWriter = createRecordWriter(logger, {
     written (count) { counters.records += count },
     failed (err, count) {
@@ -171,6 +179,26 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     } catch (err) {
       failed(err, request.id, 'writing the record')
     }
+    if (behaviour !== undefined) observe(request, info)
+  }
+
+  /** Counts the finished request in the behaviour windows and writes an alert record for each burst it completes. */
+  function observe (request: PluginRequest, info: Info): void {
+    try {
+      const alerts = behaviour!.observe({
+        realIp: info.realIp, host: info.host, method: info.method, url: request.url, status: info.status,
+        reqId: info.reqId, time: Date.now(), threats: info.threats, threatScore: info.threatScore
+      })
+      if (alerts.length === 0) return
+      // The alert follows the records it is about.
+      recordWriter.flush()
+      for (const alert of alerts) {
+        counters.alerts++
+        logger.warn(buildAlert(alert), 'behaviour alert')
+      }
+    } catch (err) {
+      failed(err, request.id, 'the behaviour windows')
+    }
   }
 
   fastify.decorateRequest('requestInfo', null as unknown as Info)
@@ -180,10 +208,14 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   let transport: LogstashCounters | undefined
   const stream = pinoStream(logger) as { on?: (event: string, listener: (counters: LogstashCounters) => void) => void } | undefined
   if (typeof stream?.on === 'function') stream.on(COUNTERS_EVENT, (latest) => { transport = latest })
-  fastify.decorate('requestInfo', Object.freeze({
+  const api: fastifyRequestInfo.RequestInfoApi = {
     counters,
+    marked (ip: string): readonly Scenario[] {
+      return behaviour === undefined ? NOT_MARKED : behaviour.marked(ip)
+    },
     get transport () { return transport }
-  }))
+  }
+  fastify.decorate('requestInfo', Object.freeze(api))
 
   // Records still held reach the logger before it closes.
   fastify.addHook('onClose', function requestInfoOnClose (_instance, next) {
@@ -277,6 +309,9 @@ declare namespace fastifyRequestInfo {
   export type Paranoia = Level1to4
   export type Threat = Finding
   export type ThreatKind = Kind
+  export type BehaviourOptions = BehaviourOpts
+  export type Alert = BehaviourAlert
+  export type BehaviourScenario = Scenario
   /**
    * The application's own requestInfo fields, written to the record under `custom`. Extend it:
    * `declare module 'fastify-request-info' { interface RequestInfoCustom { tenant?: string } }`
@@ -291,6 +326,11 @@ declare namespace fastifyRequestInfo {
      * `fastify-request-info/logstash` or `createLogstashStream()`; undefined otherwise.
      */
     readonly transport: Readonly<TransportCounters> | undefined
+    /**
+     * Behaviour scenarios that alerted for this client address (its IPv6 /64) and whose mark is still in force
+     * (option `detect.behaviour.markMs`, 4 h); empty when none, or when the behaviour windows are off.
+     */
+    marked (ip: string): readonly BehaviourScenario[]
   }
   export const fastifyRequestInfo: FastifyRequestInfo
   export { fastifyRequestInfo as default }

@@ -163,3 +163,71 @@ test('options detect.impersonation are validated', async (t) => {
     await app.close()
   }
 })
+
+test('behaviour: a burst of 404s from one source gives one alert record and marks the source', async (t) => {
+  const { app, lines } = await build()
+  for (let i = 0; i < 15; i++) await app.inject({ url: `/missing-${i}`, remoteAddress: '203.0.113.7' })
+  await app.inject({ url: '/missing-x', remoteAddress: '198.51.100.1' })
+  await settledRecords(lines)
+  const alerts = lines.filter((l) => l.msg === 'behaviour alert')
+  t.equal(alerts.length, 1, 'one alert, not one per request')
+  const [alert] = alerts
+  t.equal(alert.level, 40, 'at warn')
+  t.equal(alert.event.kind, 'alert')
+  t.equal(alert.event.action, 'http-probing')
+  t.equal(alert.source.ip, '203.0.113.7')
+  t.equal(alert.request_info.alert.count, 11, 'the 11th distinct 404 overflows a bucket of 10')
+  t.ok(alert.request_info.alert.evidence.length > 0)
+  t.ok(alert.request_info.alert.evidence.every((e: any) => e.url.startsWith('/missing-') && e.status === 404))
+  t.same(app.requestInfo.marked('203.0.113.7'), ['http-probing'])
+  t.same(app.requestInfo.marked('198.51.100.1'), [])
+  t.equal(app.requestInfo.counters.alerts, 1)
+  await app.close()
+})
+
+test('behaviour: three attacks from one source raise repeated-attacks, with the requests as evidence and no query strings', async (t) => {
+  const { app, lines } = await build({ shape: 'flat' })
+  const ids: string[] = []
+  for (const url of ["/?id=1'+union+select+1,2--", '/?f=../../../../etc/passwd', '/?x=<script>alert(1)</script>']) {
+    const res = await app.inject({ url, remoteAddress: '2001:db8:1:2::7' })
+    ids.push(res.json().reqId)
+  }
+  await settledRecords(lines)
+  const alert = lines.find((l) => l.msg === 'behaviour alert' && l.alert.scenario === 'repeated-attacks')
+  t.ok(alert, 'repeated-attacks alert')
+  t.equal(alert.alert.source, '2001:db8:1:2::/64', 'IPv6 sources are their /64')
+  t.same(alert.alert.evidence.map((e: any) => e.reqId), ids)
+  t.ok(alert.alert.evidence.every((e: any) => e.url === '/'), 'the query string stays out without logQuery')
+  t.same(app.requestInfo.marked('2001:db8:1:2::99'), ['repeated-attacks'])
+  await app.close()
+})
+
+test('behaviour: option ip masks the alert\'s source as it masks the records', async (t) => {
+  const { app, lines } = await build({ ip: 'truncate' })
+  for (let i = 0; i < 11; i++) await app.inject({ url: `/nothing-${i}`, remoteAddress: '203.0.113.7' })
+  await settledRecords(lines)
+  const alert = lines.find((l) => l.msg === 'behaviour alert')
+  t.equal(alert.source.ip, '203.0.113.0')
+  t.equal(alert.request_info.alert.source, '203.0.113.0')
+  await app.close()
+})
+
+test('options detect.behaviour are validated; false turns the windows off', async (t) => {
+  for (const [value, message] of [
+    [{ maxByte: 1 }, /option detect.behaviour: unknown setting 'maxByte'/],
+    [{ attackThreshold: 0 }, /option detect.behaviour: attackThreshold/],
+    [{ now: () => 0 }, /option detect.behaviour takes no now or attackScore/],
+    ['yes', /option detect.behaviour must be a boolean or an object/]
+  ] as Array<[unknown, RegExp]>) {
+    const app = Fastify()
+    app.register(requestInfo, { detect: { behaviour: value as any } })
+    await t.rejects(app.ready(), message)
+    await app.close()
+  }
+  const { app, lines } = await build({ detect: { behaviour: false } })
+  for (let i = 0; i < 15; i++) await app.inject({ url: `/missing-${i}`, remoteAddress: '203.0.113.7' })
+  await settledRecords(lines)
+  t.equal(lines.filter((l) => l.msg === 'behaviour alert').length, 0)
+  t.same(app.requestInfo.marked('203.0.113.7'), [])
+  await app.close()
+})

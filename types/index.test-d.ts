@@ -51,6 +51,8 @@ app.register(requestInfo, { detect: { paranoia: 2, disable: ['sqli-union-select'
 expectError(app.register(requestInfo, { detect: { paranoia: 5 } }))
 expectError(app.register(requestInfo, { detect: { disable: 'sqli-union-select' } }))
 expectAssignable<requestInfo.DetectOptions>({ paranoia: 1 })
+app.register(requestInfo, { detect: { behaviour: { attackThreshold: 5, loginPaths: ['/session'], buckets: { 'http-probing': { capacity: 20 } } }, impersonation: { learn: false } } })
+expectError(app.register(requestInfo, { detect: { behaviour: { now: () => 0 } } }))
 expectError(app.register(requestInfo, { tlsCapture: { timeout: '5s' } }))
 expectAssignable<requestInfo.RequestInfoOptions>({
   ip: 'none',
@@ -211,6 +213,8 @@ expectType<number>(app.requestInfo.counters.h2ConnectionsUnread)
 expectType<number>(app.requestInfo.counters.errors)
 expectType<number>(app.requestInfo.counters.attacks)
 expectType<number>(app.requestInfo.counters.bodiesTruncated)
+expectType<number>(app.requestInfo.counters.alerts)
+expectType<readonly requestInfo.BehaviourScenario[]>(app.requestInfo.marked('203.0.113.7'))
 expectError(app.requestInfo.counters.records = 0)
 expectError(app.requestInfo.counters = { records: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 })
 

@@ -1,6 +1,10 @@
 import type { Paranoia } from './types.js'
 import { DETECTORS } from './families.js'
 import { IMPERSONATION_RULES } from './impersonation/index.js'
+import { resolveSettings, type BehaviourSettings } from './behaviour/settings.js'
+
+/** Option `detect.behaviour`: the behaviour windows' settings (README, "Behaviour across requests"). */
+export type BehaviourOptions = Partial<Omit<BehaviourSettings, 'now' | 'attackScore'>>
 
 /** Option `detect`: attack signatures on every request. */
 export interface DetectOptions {
@@ -35,6 +39,14 @@ export interface DetectOptions {
    * @default { learn: true, maxFamilies: 64 }
    */
   impersonation?: boolean | { learn?: boolean, maxFamilies?: number }
+  /**
+   * Per-source behaviour windows over finished requests (404 probing, admin and sensitive-file probing,
+   * failed logins, repeated attacks, many sources against one host): one alert record per burst, and the
+   * source marked (`fastify.requestInfo.marked(ip)`). A request counts as an attack from `threshold`.
+   * Memory is bounded by `maxBytes` (32 MiB). `false` turns them off.
+   * @default {}
+   */
+  behaviour?: boolean | BehaviourOptions
 }
 
 export interface ResolvedDetectOptions {
@@ -43,15 +55,16 @@ export interface ResolvedDetectOptions {
   threshold: number
   bodyLimit: number
   impersonation: { learn: boolean, maxFamilies: number } | false
+  behaviour: BehaviourOptions | false
 }
 
-const KNOWN = ['paranoia', 'disable', 'threshold', 'bodyLimit', 'impersonation']
+const KNOWN = ['paranoia', 'disable', 'threshold', 'bodyLimit', 'impersonation', 'behaviour']
 
 /** Validates option `detect`; `fail` throws with the plugin's prefix. Returns false when detection is off. */
 export function resolveDetectOptions (value: unknown, fail: (message: string) => never): ResolvedDetectOptions | false {
   if (value === false) return false
   if (value !== undefined && value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    fail('option detect must be a boolean or an object { paranoia, disable, threshold, bodyLimit, impersonation }')
+    fail('option detect must be a boolean or an object { paranoia, disable, threshold, bodyLimit, impersonation, behaviour }')
   }
   const o = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
   for (const key of Object.keys(o)) {
@@ -73,7 +86,21 @@ export function resolveDetectOptions (value: unknown, fail: (message: string) =>
   if (typeof bodyLimit !== 'number' || !Number.isInteger(bodyLimit) || bodyLimit < 0 || bodyLimit > 16_777_216) {
     fail(`option detect.bodyLimit must be an integer from 0 to 16777216; got ${String(bodyLimit)}`)
   }
-  return { paranoia, disable: [...disable], threshold, bodyLimit, impersonation: impersonation(o.impersonation, fail) }
+  return { paranoia, disable: [...disable], threshold, bodyLimit, impersonation: impersonation(o.impersonation, fail), behaviour: behaviour(o.behaviour, fail) }
+}
+
+function behaviour (value: unknown, fail: (message: string) => never): BehaviourOptions | false {
+  if (value === false) return false
+  if (value === undefined || value === true) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('option detect.behaviour must be a boolean or an object of behaviour settings')
+  const o = value as Record<string, unknown>
+  if ('now' in o || 'attackScore' in o) fail('option detect.behaviour takes no now or attackScore: the clock is the system\'s, and an attack is a request that reaches detect.threshold')
+  try {
+    resolveSettings(o as BehaviourOptions)
+  } catch (err) {
+    fail(`option detect.${(err as Error).message}`)
+  }
+  return { ...o } as BehaviourOptions
 }
 
 function impersonation (value: unknown, fail: (message: string) => never): ResolvedDetectOptions['impersonation'] {
