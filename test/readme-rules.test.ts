@@ -6,11 +6,14 @@ import { IMPERSONATION_RULES } from '../lib/detect/impersonation/index'
 
 const RULES = [...DETECTORS.flatMap((d) => d.rules), ...IMPERSONATION_RULES]
 
-const { rulesTable } = require('../eval/rules-table.js')
+import { SCENARIOS } from '../lib/detect/behaviour/index'
+
+const { rulesTable, scenariosTable } = require('../eval/rules-table.js')
 
 test('the README lists exactly the detection rules of the code', async (t) => {
   const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8')
   t.ok(readme.includes(rulesTable(RULES)), 'README "Detection rules" is the output of node eval/rules-table.js')
+  t.ok(readme.includes(scenariosTable(SCENARIOS)), 'so is README "Behaviour across requests"')
 })
 
 test('rule ids are unique, start with their kind and are lowercase words', async (t) => {
