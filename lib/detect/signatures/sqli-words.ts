@@ -39,6 +39,22 @@ function isWordChar (c: number): boolean {
 
 const LONGEST = 48
 
+// The first two letters of every listed name (of each part of a qualified one), as a table of 128 x 128 flags:
+// a word whose start is in no name is passed over without being copied or looked up, so a value of many
+// unlisted words costs the walk over its characters only.
+const PREFIXES = new Uint8Array(128 * 128)
+const prefixOf = (a: number, b: number): number => (a < 128 && b < 128 ? a * 128 + b : 0)
+for (const name of [...CALLS.keys(), ...BARE, ...NAMES.keys()]) {
+  for (const part of name.split('.')) if (part.length >= 2) PREFIXES[prefixOf(part.charCodeAt(0), part.charCodeAt(1))] = 1
+}
+PREFIXES[0] = 0
+
+/** Whether the word `view[start, end)` (or its last part, after `lastDot`) may be a listed name. */
+function mayBeListed (view: string, start: number, lastDot: number, end: number): boolean {
+  return PREFIXES[prefixOf(view.charCodeAt(start), view.charCodeAt(start + 1))] === 1 ||
+    (lastDot !== -1 && lastDot + 2 < end && PREFIXES[prefixOf(view.charCodeAt(lastDot + 1), view.charCodeAt(lastDot + 2))] === 1)
+}
+
 /**
  * Finds the first word of each `Word` kind in `view`. Returns start, length pairs by kind in `hits`
  * (-1 when none), reused between calls.
@@ -47,24 +63,30 @@ export function scanWords (view: string, hits: Int32Array): void {
   hits.fill(-1)
   const n = view.length
   let i = 0
+  // Every read is within the string: a read past its end deoptimizes the loop on each value.
   while (i < n) {
-    if (!isWordChar(view.charCodeAt(i))) { i++; continue }
+    let c = view.charCodeAt(i)
+    if (!isWordChar(c)) { i++; continue }
     const start = i
-    while (i < n && isWordChar(view.charCodeAt(i))) i++
+    let lastDot = -1
+    do {
+      if (c === 0x2e) lastDot = i
+      c = ++i < n ? view.charCodeAt(i) : 0
+    } while (isWordChar(c))
     const length = i - start
     // Numbers and over-long words name nothing listed.
-    if (length < 3 || length > LONGEST || view.charCodeAt(start) <= 0x39) continue
+    if (length < 3 || length > LONGEST || view.charCodeAt(start) <= 0x39 || !mayBeListed(view, start, lastDot, i)) continue
     // `name (`, `name(`, and `md5\(` (a backslash an escaping layer left) are calls.
     let j = i
-    if (view.charCodeAt(j) === 0x20 || view.charCodeAt(j) === 0x5c) j++
-    const call = view.charCodeAt(j) === 0x28
+    if (c === 0x20 || c === 0x5c) j++
+    const call = j < n && view.charCodeAt(j) === 0x28
     const word = view.slice(start, i)
     let kind = -1
     if (call) {
       kind = CALLS.get(word) ?? -1
       if (kind === -1 && BARE.has(word)) {
         let k = j + 1
-        if (view.charCodeAt(k) === 0x20) k++
+        if (k < n && view.charCodeAt(k) === 0x20) k++
         if (k >= n || view.charCodeAt(k) === 0x29) kind = Word.bareCall
       }
     }
