@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { createDetection } from '../lib/detect/index'
+import { createDetection, type Threat } from '../lib/detect/index'
 import { lfi } from '../lib/detect/signatures/lfi'
 
 const at = (paranoia: 1 | 2) => createDetection({ paranoia, disable: [], bodyLimit: 65536, userAgentCacheSize: 16 }, [lfi])
@@ -58,6 +58,18 @@ test('NUL bytes and the seed lines', async (t) => {
   t.equal(seed[0].where, 'query:pgi?pgi')
   const joomla = pl1.request({ url: '//index.php?option=com_ckforms&controller=../../../../../..//proc/self/environ%0000', headers: {} })
   t.ok(joomla.some((f) => f.rule === 'lfi-traversal' && f.where === 'query:controller'))
+})
+
+test('long hostile values: the same findings, a file found after any padding', async (t) => {
+  const pad = (unit: string) => unit.repeat(Math.ceil(65536 / unit.length)).slice(0, 65536)
+  for (const unit of ['concat(', 'php://', 'a.', '.git', 'wp-confix ', 'proc/sel ', 'etc/zz ']) {
+    t.same(rules('/', { 'user-agent': pad(unit) }, pl2), [], unit)
+    t.same(rules('/', { 'user-agent': pad(unit) + ' /etc/passwd' }, pl2), ['lfi-os-file-header'], unit + ' then a file')
+    const out: Threat[] = []
+    pl1.body({ q: pad(unit).slice(0, 60000) + 'wp-config-sample.php' }, 'application/json', out)
+    t.same(out.map((f) => f.rule), ['lfi-os-file'], unit + ' then a loose name')
+  }
+  t.same(rules(q(pad('a.') + '..%2f..%2f')), ['lfi-traversal'], 'a climb after a long run of dots')
 })
 
 test('rules can be disabled', async (t) => {
