@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { createDetection, type Paranoia } from '../lib/detect/index.js'
+import { createDetection, type Paranoia, type Threat } from '../lib/detect/index.js'
 import { php } from '../lib/detect/signatures/php.js'
 import { findDangerousCall, withoutComments } from '../lib/detect/signatures/php-code.js'
 
@@ -130,10 +130,29 @@ test('findings carry where, kind and score; places', async (t) => {
   t.same(detection(1, ['php-open-tag']).request({ url: '/?q=%3C%3Fphp%20x', headers: {} }), [])
 })
 
+/** Rule ids found in a text body. */
+function bodyRules (text: string, paranoia: Paranoia = 1): string[] {
+  const out: Threat[] = []
+  detection(paranoia).body(text, 'text/plain', out)
+  return out.map((x) => x.rule)
+}
+
+test('a call, a directive or an upload behind many decoys is still found', async (t) => {
+  t.ok(rules('f(x) '.repeat(2000) + "system('id');").includes('php-function-call'))
+  t.ok(rules('a('.repeat(5000) + 'x.call_user_func(1').includes('php-function-call'), 'a high-risk name ending an identifier')
+  t.ok(rules('((((('.repeat(5000) + 'array_diff (', 2).includes('php-any-function-call'))
+  t.ok(rules('touch time (x) '.repeat(1000) + 'touch ()', 3).includes('php-word-function-call'))
+  t.ok(bodyRules('a=1\n'.repeat(2000) + 'allow_url_include=1').includes('php-config-directive'))
+  t.ok(bodyRules('filename="photo.jpg"\r\n'.repeat(40) + 'filename="shell.php"').includes('php-script-upload'))
+  t.same(rules('((((('.repeat(13000)), [], '`(` repeated is no call')
+})
+
 test('hostile input stays linear', async (t) => {
   const d = detection(4)
-  for (const unit of ['(', 'eval(', '$a(', '$a[', '${a', ')(', '"a"(', '#a', '//a', '/*a', 'a=', 'engine=', 'o:1:"a":', 'filename="', '<?']) {
+  for (const unit of ['(', 'eval(', 'a(', 'char(', '$a(', '$a[', '${a', ')(', '"a"(', '#a', '//a', '/*a', 'a=', 'engine=', 'o:1:"a":', 'filename="', '<?']) {
     const text = unit.repeat(Math.ceil(65536 / unit.length)).slice(0, 65536)
+    // Timed once warm: the bound is for the linear walk, not for compiling it on a loaded test machine.
+    d.body(text, 'text/plain', [])
     const start = performance.now()
     const out = d.request({ url: '/', headers: {} })
     d.body(text, 'text/plain', out)

@@ -26,10 +26,12 @@ const WORDS = new Set(['file', 'system', 'stat', 'exp', 'ord', 'prev', 'glob', '
 // phrase match does; the shortest is six letters, so a suffix of fewer is not looked up.
 const HIGH_RISK = new Set(PHP_HIGH_RISK_FUNCTIONS)
 const SHORTEST_HIGH_RISK = 6
+const LONGEST_HIGH_RISK = Math.max(...PHP_HIGH_RISK_FUNCTIONS.map((name) => name.length))
+// The first two letters of the high-risk names, as 128 x 128 flags: a suffix of a name is copied and looked
+// up only when it starts like one, so the suffixes of a long name cost a table read each.
+const HIGH_RISK_STARTS = new Uint8Array(128 * 128)
+for (const name of PHP_HIGH_RISK_FUNCTIONS) HIGH_RISK_STARTS[name.charCodeAt(0) * 128 + name.charCodeAt(1)] = 1
 const LONGEST_NAME = 64
-// Parentheses looked at per value: a hostile value of thousands of `f(` stays cheap. A call behind that
-// many others still leaves its `$`, quotes and tags to other rules.
-const MAX_CALLEES = 512
 
 function isNameChar (c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f
@@ -72,45 +74,71 @@ function plural (code: string, open: number): boolean {
   return code[open + 1] === 's' && code[open + 2] === ')'
 }
 
+/** Where the first call of each kind is in a value: an index, -1 when none, NOT_WANTED when not looked for. */
+export interface CallHits {
+  /** A dangerous function (CALLS, or a high-risk name ending an identifier). */
+  dangerous: number
+  /** A name of the `names` set of findCalls. */
+  named: number
+  /** A name of the `words` set of findCalls. */
+  word: number
+}
+
+/** A search findCalls is not to make. */
+export const NOT_WANTED = -2
+
 /**
- * Index of the first call of a dangerous PHP function in `code` (lowercase, comments removed), or -1. A name
- * of CALLS needs a `)` after its `(`; a high-risk name is enough with its `(` alone, as in CRS.
+ * Finds the first calls of each kind in `code` (lowercase, comments removed) in one pass over its `(`, each
+ * looked at once whatever the number of kinds. Set a kind of `hits` to -1 to look for it, NOT_WANTED not to.
+ * - dangerous: a name of CALLS needs a `)` after its `(`; a high-risk name is enough with its `(` alone, as in
+ *   CRS;
+ * - named: `name(` with `name` in `names`;
+ * - word: `name(` with `name` in `words`, which are words too: a `)` must follow, and a name parted from its
+ *   `(` by one space needs code-like arguments ("work time (rosewood)" is prose, `touch ()` and `range \t()`
+ *   are not).
  */
-export function findDangerousCall (code: string): number {
+export function findCalls (code: string, names: ReadonlySet<string>, words: ReadonlySet<string>, hits: CallHits): void {
   const lastClose = code.lastIndexOf(')')
   const callee: Callee = { start: 0, end: 0, written: false }
-  let budget = MAX_CALLEES
-  for (let open = code.indexOf('('); open !== -1 && budget > 0; open = code.indexOf('(', open + 1)) {
-    budget--
+  // Every `(` is looked at: the walk back from one stops at the one before, so the whole is linear.
+  for (let open = code.indexOf('('); open !== -1; open = code.indexOf('(', open + 1)) {
+    if (hits.dangerous !== -1 && hits.named !== -1 && hits.word !== -1) return
+    // `((` (or a `(` first) has no name before it: a run of `(` is passed over at once.
+    if (open === 0 || code.charCodeAt(open - 1) === 0x28) {
+      while (open + 1 < code.length && code.charCodeAt(open + 1) === 0x28) open++
+      continue
+    }
     calleeOf(code, open, callee)
     const { start, end } = callee
-    if (start === end) continue
+    // No function has a one-letter name: `a(` repeated is passed over without copying names.
+    if (end - start < 2) continue
     const name = code.slice(start, end)
-    const word = WORDS.has(name)
-    if (CALLS.has(name) && open < lastClose && (!word || ((callee.written || codeArguments(code, open)) && !plural(code, open)))) return start
-    for (let k = 0; k + SHORTEST_HIGH_RISK <= name.length; k++) if (HIGH_RISK.has(k === 0 ? name : name.slice(k))) return start + k
+    if (hits.dangerous === -1) hits.dangerous = dangerousAt(code, open, name, callee, lastClose)
+    if (hits.named === -1 && names.has(name)) hits.named = start
+    if (hits.word === -1 && open < lastClose && words.has(name) &&
+      (callee.written || end !== open - 1 || code[open - 1] !== ' ' || codeArguments(code, open, false))) hits.word = start
+  }
+}
+
+/** Index of the dangerous function `name` called by the `(` at `open` (or a high-risk one ending it), or -1. */
+function dangerousAt (code: string, open: number, name: string, callee: Callee, lastClose: number): number {
+  const { start, end } = callee
+  if (open < lastClose && CALLS.has(name) && (!WORDS.has(name) || ((callee.written || codeArguments(code, open)) && !plural(code, open)))) return start
+  for (let k = Math.max(start, end - LONGEST_HIGH_RISK); k + SHORTEST_HIGH_RISK <= end; k++) {
+    const a = code.charCodeAt(k)
+    const b = code.charCodeAt(k + 1)
+    if (a < 128 && b < 128 && HIGH_RISK_STARTS[a * 128 + b] === 1 && HIGH_RISK.has(k === start ? name : code.slice(k, end))) return k
   }
   return -1
 }
 
-/**
- * Index of the first `name(` in `code` with `name` one of `names`, or -1. With `words`, the names are words
- * too: a `)` must follow, and a name parted from its `(` by one space needs code-like arguments ("work time
- * (rosewood)" is prose, `touch ()` and `range \t()` are not).
- */
-export function findNamedCall (code: string, names: ReadonlySet<string>, words: boolean): number {
-  const closed = words
-  const lastClose = closed ? code.lastIndexOf(')') : code.length
-  const callee: Callee = { start: 0, end: 0, written: false }
-  let budget = MAX_CALLEES
-  for (let open = code.indexOf('('); open !== -1 && open < lastClose && budget > 0; open = code.indexOf('(', open + 1)) {
-    budget--
-    calleeOf(code, open, callee)
-    if (callee.start === callee.end) continue
-    if (!names.has(code.slice(callee.start, callee.end))) continue
-    if (!words || callee.written || callee.end !== open - 1 || code[open - 1] !== ' ' || codeArguments(code, open, false)) return callee.start
-  }
-  return -1
+const NONE: ReadonlySet<string> = new Set()
+
+/** Index of the first call of a dangerous PHP function in `code` (see findCalls), or -1. */
+export function findDangerousCall (code: string): number {
+  const hits: CallHits = { dangerous: -1, named: NOT_WANTED, word: NOT_WANTED }
+  findCalls(code, NONE, NONE, hits)
+  return hits.dangerous
 }
 
 /**

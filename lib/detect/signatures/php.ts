@@ -3,7 +3,7 @@ import { active, report, reportMatch } from '../report.js'
 import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { PHP_CONFIG_DIRECTIVES } from './data/php-config-directives.js'
 import { PHP_FUNCTIONS, PHP_WORD_FUNCTIONS } from './data/php-function-names-all.js'
-import { findDangerousCall, findNamedCall, squeezed, withoutComments } from './php-code.js'
+import { NOT_WANTED, findCalls, findDangerousCall, squeezed, withoutComments, type CallHits } from './php-code.js'
 
 function rule (id: string, paranoia: Rule['paranoia'], score: number, summary: string): Rule {
   return { id, kind: 'php', paranoia, score, summary }
@@ -53,9 +53,6 @@ const WORD_FUNCTIONS = new Set(PHP_WORD_FUNCTIONS)
 const ARGUMENT_PLACES = Place.query | Place.queryName | Place.body | Place.bodyName | Place.cookie
 const CODE_PLACES = ARGUMENT_PLACES | Place.path
 
-// `=` signs looked at per value, so thousands of `a=` stay cheap; php.ini settings come first or alone.
-const MAX_DIRECTIVES = 256
-
 function isDirectiveChar (c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e
 }
@@ -66,8 +63,8 @@ function isDirectiveChar (c: number): boolean {
  * `name=value` pair (`var=engine=1` in a form body read raw).
  */
 function findDirective (text: string): number {
-  let budget = MAX_DIRECTIVES
-  for (let eq = text.indexOf('='); eq !== -1 && budget-- > 0; eq = text.indexOf('=', eq + 1)) {
+  // Every `=`: the walk back from one stops at the one before (`=` is no name character), so it is linear.
+  for (let eq = text.indexOf('='); eq !== -1; eq = text.indexOf('=', eq + 1)) {
     if (text.charCodeAt(eq + 1) === 0x3d) { eq++; continue }
     let end = eq
     while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--
@@ -88,7 +85,7 @@ function inspectUpload (value: Inspected, scope: Scope, out: Threat[]): void {
   if (value.place === Place.otherHeader) names.push(value.text)
   else {
     MULTIPART_FILENAME.lastIndex = 0
-    for (let m = MULTIPART_FILENAME.exec(value.text); m !== null && names.length < 16; m = MULTIPART_FILENAME.exec(value.text)) names.push(m[1])
+    for (let m = MULTIPART_FILENAME.exec(value.text); m !== null; m = MULTIPART_FILENAME.exec(value.text)) names.push(m[1])
   }
   for (const raw of names) {
     // Windows and PHP's own handling drop trailing dots and spaces: `shell.php .`, `photo. php`.
@@ -147,19 +144,16 @@ function inspectVariables (value: Inspected, scope: Scope, out: Threat[]): void 
 function inspectCalls (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
   const code = withoutComments(text)
-  if (active(CALL, scope)) {
-    let at = findDangerousCall(code)
-    if (at === -1 && code !== text) at = findDangerousCall(text)
-    if (at !== -1) report(out, CALL, value, at, 20)
+  const hits: CallHits = {
+    dangerous: active(CALL, scope) ? -1 : NOT_WANTED,
+    named: active(ANY_CALL, scope) ? -1 : NOT_WANTED,
+    word: active(WORD_CALL, scope) ? -1 : NOT_WANTED
   }
-  if (active(ANY_CALL, scope)) {
-    const at = findNamedCall(code, FUNCTIONS, false)
-    if (at !== -1) report(out, ANY_CALL, value, at, 20)
-  }
-  if (active(WORD_CALL, scope)) {
-    const at = findNamedCall(code, WORD_FUNCTIONS, true)
-    if (at !== -1) report(out, WORD_CALL, value, at, 20)
-  }
+  findCalls(code, FUNCTIONS, WORD_FUNCTIONS, hits)
+  if (hits.dangerous === -1 && code !== text) hits.dangerous = findDangerousCall(text)
+  if (hits.dangerous >= 0) report(out, CALL, value, hits.dangerous, 20)
+  if (hits.named >= 0) report(out, ANY_CALL, value, hits.named, 20)
+  if (hits.word >= 0) report(out, WORD_CALL, value, hits.word, 20)
   if ((value.place & ARGUMENT_PLACES) === 0) return
   const tight = squeezed(code)
   if ((value.chars & Char.semicolon) !== 0 && active(CALLABLE_STRING, scope)) {
