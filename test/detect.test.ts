@@ -55,11 +55,40 @@ test('decodeValue stays linear on long hostile input', async (t) => {
   t.equal(decodeValue('a'.repeat(20000) + '%41', false), 'a'.repeat(20000) + 'a', 'long output is built in chunks')
 })
 
+test('decodeValue gives the same text on long input as on short', async (t) => {
+  // Values of BULK (64) characters and more are decoded through a typed array: each case is checked at both sizes.
+  const cases: Array<[string, string, boolean]> = [
+    ['%', '%', false], ['%u', '%u', false], ['%2', '%2', true], ['a%', 'a%', false], ['&', '&', false], ['&#', '&#', false],
+    ['&a', '&a', false], ['%41', 'a', false], ['a%41', 'aa', false], ['%2541', 'a', false], ['%252541', '%41', false],
+    ['&lt;', '<', false], ['&#60', '<', false], ['&#x3c;', '<', false], ['%26lt;', '<', false], ['&LBRACK;', '[', false],
+    ['%c0%ae', '.', false], ['%e0%80%ae', '.', false], ['%f0%9f%98%80', '\u{1f600}', false], ['%c3', '\u00e3', false],
+    ['%u002E', '.', false], ['a+b%2b', 'a b+', true], ['%%41', '%a', false], ['%%3441', 'd1', false], ['%4%41', 'j', false],
+    ['%00x\u0000&#0;', 'x', false], ['\ud83d&#128512;', '\ud83d\u{1f600}', false]
+  ]
+  for (const [unit, decoded, plus] of cases) {
+    t.equal(decodeValue(unit, plus), decoded, `${JSON.stringify(unit)} decodes`)
+    t.equal(decodeValue(unit.repeat(4096), plus), decoded.repeat(4096), `${JSON.stringify(unit)} x 4096 decodes alike`)
+  }
+  t.equal(decodeValue('%' + 'z'.repeat(100) + '%25%34%31', false), '%' + 'z'.repeat(100) + 'a', 'a second level far from the first %')
+  t.equal(percentDecode('%41%'.repeat(100), false), 'A%'.repeat(100))
+  t.equal(decodeEntities('&#0;&lt'.repeat(100)), '\u0000<'.repeat(100), 'decodeEntities keeps NULs')
+})
+
+test('a decimal reference ends at the end of the value', async (t) => {
+  t.equal(decodeValue('&#60', false), '<')
+  t.equal(decodeValue('x&#0000106', false), 'xj')
+  t.equal(decodeEntities('&#60'), '<')
+})
+
 test('charClasses', async (t) => {
   t.equal(charClasses('abc'), 0)
   t.equal(charClasses("a'b"), Char.quote)
   t.equal(charClasses('1 <x>'), Char.digit | Char.space | Char.lt | Char.gt)
   t.equal(charClasses('\u0001é+'), Char.control | Char.nonAscii | Char.plus)
+  // Long texts go through a typed array: the same bits, including for characters past U+00FF.
+  t.equal(charClasses('a'.repeat(1000) + "'"), Char.quote)
+  t.equal(charClasses('\u0127'.repeat(1000)), Char.nonAscii, 'U+0127 is not a quote')
+  t.equal(charClasses('1 <x>\u0001é+'.repeat(100)), Char.digit | Char.space | Char.lt | Char.gt | Char.control | Char.nonAscii | Char.plus)
 })
 
 test('excerpt is bounded and keeps the match', async (t) => {

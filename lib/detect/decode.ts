@@ -1,6 +1,11 @@
 /**
  * Decoding before matching, the way servers and browsers will read the value: what an attacker encodes to
- * slip past a signature is decoded here first. Every step is one linear pass.
+ * slip past a signature is decoded here first.
+ *
+ * A value that needs decoding is copied once into a scratch array of UTF-16 code units and decoded there in
+ * place (every step only shortens the text), each step one loop that starts at the first character it can
+ * change: a loop over a typed array costs a fraction of one over `charCodeAt`, and nothing is allocated per
+ * escape, so 64 KB of escapes, stray `%` or `&` decodes in about the time of one plain pass.
  */
 
 const HEX = new Int8Array(128).fill(-1)
@@ -10,100 +15,144 @@ for (let i = 0; i < 6; i++) {
   HEX[0x61 + i] = 10 + i
 }
 
-function hex (s: string, i: number): number {
-  const c = s.charCodeAt(i)
+// Bulk copies between strings and the scratch go through a Buffer view, which writes UTF-16LE: on a
+// big-endian machine, and for short values (where a call costs more than the loop), a loop is used instead.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+const BULK = 64
+
+// Decoding is synchronous, so one scratch array serves every call; it grows on demand.
+let units = new Uint16Array(1024)
+let view = Buffer.from(units.buffer)
+
+/** Copies `s` into `units`. */
+function load (s: string): void {
+  const n = s.length
+  if (units.length < n) {
+    units = new Uint16Array(Math.max(n, 2 * units.length))
+    view = Buffer.from(units.buffer)
+  }
+  if (n >= BULK && LITTLE_ENDIAN) view.write(s, 0, 'utf16le')
+  else for (let i = 0; i < n; i++) units[i] = s.charCodeAt(i)
+}
+
+/** The string of `units[0, n)`. */
+function text (n: number): string {
+  if (n >= BULK && LITTLE_ENDIAN) return view.toString('utf16le', 0, 2 * n)
+  let s = ''
+  for (let i = 0; i < n; i++) s += String.fromCharCode(units[i])
+  return s
+}
+
+function hexAt (u: Uint16Array, i: number, n: number): number {
+  if (i >= n) return -1
+  const c = u[i]
   return c < 128 ? HEX[c] : -1
 }
 
-// Scratch space for the bytes of a run of escapes and the code units they decode to, grown on demand:
-// decoding is synchronous, so one pair serves every call.
-let scratchBytes = new Uint8Array(1024)
-let scratchUnits = new Uint16Array(1024)
-const SHORT_RUN = 32
+/** The byte of a `%hh` escape at `u[i]`, or -1. */
+function byteAt (u: Uint16Array, i: number, n: number): number {
+  if (i + 2 >= n || u[i] !== 0x25) return -1
+  const h = hexAt(u, i + 1, n)
+  if (h < 0) return -1
+  const l = hexAt(u, i + 2, n)
+  return l < 0 ? -1 : h * 16 + l
+}
+
+/** The code unit of an IIS `%uhhhh` escape at `u[i]` (known to be `%`), or -1. */
+function wideAt (u: Uint16Array, i: number, n: number): number {
+  if (i + 5 >= n || (u[i + 1] | 0x20) !== 0x75) return -1
+  let value = 0
+  for (let j = i + 2; j < i + 6; j++) {
+    const d = hexAt(u, j, n)
+    if (d < 0) return -1
+    value = value * 16 + d
+  }
+  return value
+}
+
+/** Whether the `%` at `u[i]` starts a valid escape that ends before `end`. */
+function escapeAt (u: Uint16Array, i: number, end: number): boolean {
+  return i + 1 < end && (byteAt(u, i, end) >= 0 || wideAt(u, i, end) >= 0)
+}
+
+// Set by percentPass: output index of the first `%` it wrote that starts a valid escape, so that a second
+// level has work from there on, or -1. Each `%` written is checked once: when the next one is written (what
+// lies between is final by then) or at the end.
+let again = -1
 
 /**
- * The text of `n` percent-decoded bytes read as UTF-8, tolerating what a lenient server tolerates: overlong
- * forms decode to their character (`%c0%ae` is `.`), and a byte that starts no valid sequence stands for
- * itself (Latin-1).
+ * One level of percent-decoding of `units[from, n)` in place; returns the new length. Runs of `%hh` bytes
+ * are read as UTF-8, tolerating what a lenient server tolerates: overlong forms decode to their character
+ * (`%c0%ae` is `.`), and a byte that starts no valid sequence within the run stands for itself (Latin-1).
+ * IIS-style `%uhhhh` is one code unit; `+` is a space when `plusIsSpace`; a `%` starting no escape stays.
  */
-function utf8 (bytes: Uint8Array, n: number): string {
-  if (scratchUnits.length < n) scratchUnits = new Uint16Array(2 * n)
-  const units = scratchUnits
-  let k = 0
-  let i = 0
-  while (i < n) {
-    const b = bytes[i]
-    const need = b < 0xc0 ? 0 : b < 0xe0 ? 1 : b < 0xf0 ? 2 : b < 0xf8 ? 3 : 0
-    let cp = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07
-    let ok = need > 0 && i + need < n
-    for (let j = 1; ok && j <= need; j++) {
-      const c = bytes[i + j]
-      if ((c & 0xc0) !== 0x80) ok = false
-      else cp = (cp << 6) | (c & 0x3f)
+function percentPass (from: number, n: number, plusIsSpace: boolean): number {
+  const u = units
+  let last = -1 // output index of the last `%` written
+  let w = from
+  let r = from
+  again = -1
+  while (r < n) {
+    const c = u[r]
+    if (c !== 0x25) {
+      u[w++] = c === 0x2b && plusIsSpace ? 0x20 : c
+      r++
+      continue
     }
-    if (!ok) {
-      units[k++] = b
-      i++
-    } else if (cp > 0xffff) {
-      cp -= 0x10000
-      units[k++] = 0xd800 + (cp >> 10)
-      units[k++] = 0xdc00 + (cp & 0x3ff)
-      i += need + 1
+    if (r + 1 < n && u[r + 1] === 0x25) {
+      // A run of `%`: none but its last can start an escape, so they are copied as they are.
+      if (again < 0 && last >= 0 && last + 2 < w && escapeAt(u, last, w)) again = last
+      while (r + 1 < n && u[r + 1] === 0x25) u[w++] = u[r++]
+      last = w - 1
+    }
+    // The hex digits are looked at here rather than through byteAt: most `%` of a hostile value start nothing.
+    const h = r + 2 < n && u[r + 1] < 128 ? HEX[u[r + 1]] : -1
+    const l = h >= 0 && u[r + 2] < 128 ? HEX[u[r + 2]] : -1
+    let cp = 0x25
+    if (l >= 0) {
+      const b = h * 16 + l
+      const need = b < 0xc0 ? 0 : b < 0xe0 ? 1 : b < 0xf0 ? 2 : b < 0xf8 ? 3 : 0
+      let v = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07
+      let ok = need > 0
+      for (let j = 1; ok && j <= need; j++) {
+        const next = byteAt(u, r + 3 * j, n)
+        if (next < 0 || (next & 0xc0) !== 0x80) ok = false
+        else v = (v << 6) | (next & 0x3f)
+      }
+      cp = ok ? v : b
+      r += ok ? 3 * (need + 1) : 3
     } else {
-      units[k++] = cp
-      i += need + 1
+      const wide = h < 0 && (u[r + 1] | 0x20) === 0x75 && r + 5 < n && u[r + 2] < 128 && HEX[u[r + 2]] >= 0 ? wideAt(u, r, n) : -1
+      if (wide >= 0) cp = wide
+      r += wide >= 0 ? 6 : 1
     }
+    if (cp > 0xffff) {
+      cp -= 0x10000
+      u[w++] = 0xd800 + (cp >> 10)
+      u[w++] = 0xdc00 + (cp & 0x3ff)
+      continue
+    }
+    if (cp === 0x25) {
+      if (again < 0 && last >= 0 && last + 2 < w && escapeAt(u, last, w)) again = last
+      last = w
+    }
+    u[w++] = cp
   }
-  // A Buffer view costs more than a few characters do: short runs (the usual `%20`) are built directly.
-  if (k < SHORT_RUN) {
-    let text = ''
-    for (let j = 0; j < k; j++) text += String.fromCharCode(units[j])
-    return text
-  }
-  return Buffer.from(units.buffer, units.byteOffset, 2 * k).toString('utf16le')
+  if (again < 0 && last >= 0 && escapeAt(u, last, w)) again = last
+  return w
 }
 
 /**
- * One level of percent-decoding: runs of `%hh` bytes as UTF-8 (see utf8), IIS-style `%uhhhh`, and `+` as a
- * space when `plusIsSpace` (query strings and form bodies). A `%` not followed by hex digits stays as it is.
- * Text between escapes is copied by slices, so a long value with few escapes costs little.
+ * One level of percent-decoding (see percentPass). A value without `%` (or `+` when `plusIsSpace`) is
+ * returned as it is.
  */
 export function percentDecode (input: string, plusIsSpace: boolean): string {
-  const s = plusIsSpace && input.indexOf('+') !== -1 ? input.replaceAll('+', ' ') : input
-  let out = ''
-  let last = 0
-  let i = s.indexOf('%')
-  while (i !== -1) {
-    let n = 0
-    let j = i
-    while (j < s.length && s.charCodeAt(j) === 0x25) {
-      const h = hex(s, j + 1)
-      const l = hex(s, j + 2)
-      if (h < 0 || l < 0) break
-      if (n === scratchBytes.length) {
-        const grown = new Uint8Array(2 * n)
-        grown.set(scratchBytes)
-        scratchBytes = grown
-      }
-      scratchBytes[n++] = h * 16 + l
-      j += 3
-    }
-    if (n > 0) {
-      out += s.slice(last, i) + utf8(scratchBytes, n)
-      last = j
-    } else if ((s.charCodeAt(i + 1) | 0x20) === 0x75) { // %u
-      const a = hex(s, i + 2); const b = hex(s, i + 3); const c = hex(s, i + 4); const d = hex(s, i + 5)
-      if (a >= 0 && b >= 0 && c >= 0 && d >= 0) {
-        out += s.slice(last, i) + String.fromCharCode(((a * 16 + b) * 16 + c) * 16 + d)
-        last = j = i + 6
-      } else j = i + 1
-    } else j = i + 1
-    i = s.indexOf('%', j)
-  }
-  return last === 0 ? s : out + s.slice(last)
+  const percent = input.indexOf('%')
+  const plus = plusIsSpace ? input.indexOf('+') : -1
+  if (percent === -1 && plus === -1) return input
+  load(input)
+  return text(percentPass(percent === -1 || (plus !== -1 && plus < percent) ? plus : percent, input.length, plusIsSpace))
 }
-
-const PERCENT_ESCAPE = /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i
 
 const NAMED_ENTITIES: Record<string, string> = {
   lt: '<', gt: '>', quot: '"', apos: "'", amp: '&', colon: ':', tab: '\t', newline: '\n', lpar: '(', rpar: ')',
@@ -112,61 +161,109 @@ const NAMED_ENTITIES: Record<string, string> = {
   num: '#', dollar: '$', percnt: '%', plus: '+', ast: '*', verbar: '|', vert: '|', hyphen: '-', dash: '-'
 }
 
-const LONGEST_NAME = 8
-
-function isLetter (c: number): boolean {
-  return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a
+// The names by their first two letters (a-z as 0-25), longest first, so a reference is looked up without
+// building a string: [name, code unit] pairs.
+const BY_START: Array<Array<[string, number]> | undefined> = new Array(26 * 26)
+for (const name of Object.keys(NAMED_ENTITIES).sort((a, b) => b.length - a.length)) {
+  const key = (name.charCodeAt(0) - 0x61) * 26 + name.charCodeAt(1) - 0x61
+  ;(BY_START[key] ??= []).push([name, NAMED_ENTITIES[name].charCodeAt(0)])
 }
 
+function letterAt (u: Uint16Array, i: number, n: number): number {
+  const c = i < n ? u[i] | 0x20 : 0
+  return c >= 0x61 && c <= 0x7a ? c : 0
+}
+
+// First two letters of the names (see BY_START), for a quick look before reference.
+const STARTS = new Uint8Array(26 * 26)
+BY_START.forEach((names, key) => { if (names !== undefined) STARTS[key] = 1 })
+
+/** Whether `u[i, i + 2)` can start a reference: `#` and a digit or `x`, or the first two letters of a name. */
+function mayReference (u: Uint16Array, i: number, n: number): boolean {
+  if (i + 1 >= n) return false
+  const a = u[i] | 0x20
+  const b = u[i + 1] | 0x20
+  if (a === 0x23) return (b >= 0x30 && b <= 0x39) || b === 0x78
+  return a >= 0x61 && a <= 0x7a && b >= 0x61 && b <= 0x7a && STARTS[(a - 0x61) * 26 + b - 0x61] === 1
+}
+
+// Set by reference: the code point of the reference found.
+let referenced = 0
+
 /**
- * HTML character references (`&lt;`, `&#60`, `&#x3c;`, `&colon;`) as the characters they stand for. As
- * browsers do, numeric references need no closing `;` and may have any number of leading zeros, and a named
- * reference is the longest known name at that place (`&ltscript` is `<script`).
+ * The end of an HTML character reference whose `&` is at `u[i - 1]`, or -1, with its code point in
+ * `referenced`. As browsers do, numeric references need no closing `;` and may have any number of leading
+ * zeros, and a named reference is the longest known name at that place (`&ltscript` is `<script`).
  */
-export function decodeEntities (s: string): string {
-  let i = s.indexOf('&')
-  if (i === -1) return s
-  let out = ''
-  let last = 0
-  while (i !== -1) {
-    let j = i + 1
-    let text: string | undefined
-    if (s.charCodeAt(j) === 0x23) { // #
-      j++
-      const base = (s.charCodeAt(j) | 0x20) === 0x78 ? 16 : 10
-      if (base === 16) j++
-      const start = j
-      while (s.charCodeAt(j) === 0x30) j++
-      let value = 0
-      let digits = 0
-      for (; digits < 7; digits++, j++) {
-        const d = base === 16 ? hex(s, j) : s.charCodeAt(j) - 0x30
-        if (d < 0 || d >= base) break
-        value = value * base + d
-      }
-      if (j > start && value <= 0x10ffff) text = String.fromCodePoint(value)
-    } else {
-      let end = j
-      while (end - j < LONGEST_NAME && isLetter(s.charCodeAt(end))) end++
-      for (; end - j >= 2; end--) {
-        const name = s.slice(j, end).toLowerCase()
-        if (Object.hasOwn(NAMED_ENTITIES, name)) {
-          text = NAMED_ENTITIES[name]
-          j = end
-          break
-        }
-      }
+function reference (u: Uint16Array, i: number, n: number): number {
+  let j = i
+  if (j < n && u[j] === 0x23) { // #
+    j++
+    const base = j < n && (u[j] | 0x20) === 0x78 ? 16 : 10
+    if (base === 16) j++
+    const start = j
+    while (j < n && u[j] === 0x30) j++
+    let value = 0
+    for (let digits = 0; digits < 7 && j < n; digits++, j++) {
+      const c = u[j]
+      const d = base === 16 ? (c < 128 ? HEX[c] : -1) : c - 0x30
+      if (d < 0 || d >= base) break
+      value = value * base + d
     }
-    if (text === undefined) {
-      i = s.indexOf('&', i + 1)
+    if (j === start || value > 0x10ffff) return -1
+    referenced = value
+  } else {
+    const first = letterAt(u, j, n)
+    const second = letterAt(u, j + 1, n)
+    const names = first === 0 || second === 0 ? undefined : BY_START[(first - 0x61) * 26 + second - 0x61]
+    if (names === undefined) return -1
+    let found = -1
+    for (let k = 0; k < names.length && found < 0; k++) {
+      const name = names[k][0]
+      let m = 2
+      while (m < name.length && letterAt(u, j + m, n) === name.charCodeAt(m)) m++
+      if (m === name.length) found = k
+    }
+    if (found < 0) return -1
+    referenced = names[found][1]
+    j += names[found][0].length
+  }
+  return j < n && u[j] === 0x3b ? j + 1 : j // ;
+}
+
+/** Decodes HTML character references in `units[from, n)` in place, dropping NULs when `dropNul`; returns the new length. */
+function entityPass (from: number, n: number, dropNul: boolean): number {
+  const u = units
+  let w = from
+  let r = from
+  while (r < n) {
+    const c = u[r]
+    if (c === 0 && dropNul) {
+      r++
       continue
     }
-    if (s.charCodeAt(j) === 0x3b) j++ // ;
-    out += s.slice(last, i) + text
-    last = j
-    i = s.indexOf('&', j)
+    const end = c === 0x26 && mayReference(u, r + 1, n) ? reference(u, r + 1, n) : -1
+    if (end < 0) {
+      u[w++] = c
+      r++
+      continue
+    }
+    r = end
+    if (referenced > 0xffff) {
+      const v = referenced - 0x10000
+      u[w++] = 0xd800 + (v >> 10)
+      u[w++] = 0xdc00 + (v & 0x3ff)
+    } else if (referenced !== 0 || !dropNul) u[w++] = referenced
   }
-  return last === 0 ? s : out + s.slice(last)
+  return w
+}
+
+/** HTML character references (`&lt;`, `&#60`, `&#x3c;`, `&colon;`) as the characters they stand for (see reference). */
+export function decodeEntities (s: string): string {
+  const i = s.indexOf('&')
+  if (i === -1) return s
+  load(s)
+  return text(entityPass(i, s.length, false))
 }
 
 const NEEDS_WORK = /[%&\0+]/
@@ -177,14 +274,24 @@ const NEEDS_WORK = /[%&\0+]/
  * families that care (sqli.ts, rce.ts).
  */
 export function decodeValue (raw: string, plusIsSpace: boolean): string {
-  if (!NEEDS_WORK.test(raw)) return raw.toLowerCase()
+  // On a long value a regex costs a pass of its own where indexOf is a memchr.
+  if (raw.length < BULK ? !NEEDS_WORK.test(raw) : raw.indexOf('%') === -1 && raw.indexOf('&') === -1 && raw.indexOf('\0') === -1 && (!plusIsSpace || raw.indexOf('+') === -1)) return raw.toLowerCase()
   let s = raw
-  if (s.indexOf('%') !== -1 || (plusIsSpace && s.indexOf('+') !== -1)) {
-    s = percentDecode(s, plusIsSpace)
+  let loaded = false
+  let n = raw.length
+  const percent = raw.indexOf('%')
+  const plus = plusIsSpace ? raw.indexOf('+') : -1
+  if (percent !== -1 || plus !== -1) {
+    load(raw)
+    loaded = true
+    n = percentPass(percent === -1 || (plus !== -1 && plus < percent) ? plus : percent, n, plusIsSpace)
     // A second level: `%252e` is `%2e` after the first. `+` is not a space at this level: it was a `%2b`.
-    if (PERCENT_ESCAPE.test(s)) s = percentDecode(s, false)
+    if (again >= 0) n = percentPass(again, n, false)
+    s = text(n)
   }
-  s = decodeEntities(s)
-  if (s.indexOf('\0') !== -1) s = s.replaceAll('\0', '')
-  return s.toLowerCase()
+  const amp = s.indexOf('&')
+  const nul = s.indexOf('\0')
+  if (amp === -1 && nul === -1) return s.toLowerCase()
+  if (!loaded) load(s)
+  return text(entityPass(amp === -1 || (nul !== -1 && nul < amp) ? nul : amp, n, true)).toLowerCase()
 }
