@@ -131,6 +131,12 @@ test('paranoia and disable switch rules off', async (t) => {
   t.same(rules('<a href=x>', 1), [])
 })
 
+test('a tag spelt with gaps behind many others is still found', async (t) => {
+  t.ok(rules('< a b c '.repeat(2000) + '<f o r m action=x>').includes('xss-dangerous-tag'))
+  t.notOk(rules('< a b c '.repeat(2000)).includes('xss-dangerous-tag'), 'gapped letters that spell no dangerous name')
+  t.ok(rules('x:exp\\ression(alert)').includes('xss-css-script'), 'CSS escapes inside a keyword')
+})
+
 test('hostile input stays linear', async (t) => {
   const d = detection(4)
   for (const unit of ['<', '<a ', '< s ', 'data:', 'on', ' onaaaa', '/*', '{{', '\u00bca\u00be', '$a[', 'javascript', 'j a v a']) {

@@ -45,17 +45,22 @@ export const HTML_TAG = new RegExp('<\\/?(?:' + alternation(HTML) + ')(?![a-z0-9
 // A name spelt one letter at a time: three or more single letters, each parted by whitespace.
 const SPACED = /<\s{0,3}\/?\s{0,3}((?:[a-z]\s{1,3}){2,15}[a-z])(?![a-z])/g
 const SPACED_NAMES = new Set(['script', ...DANGEROUS])
-// Spaced names looked at per value: each costs a copy of the name, so a hostile value of thousands of
-// `< a b` stays linear; a spaced tag after that many others is still a `<` next to letters in a value.
-const MAX_SPACED = 32
+const LONGEST_SPACED = Math.max(...[...SPACED_NAMES].map((name) => name.length))
 
-/** Index of a script or dangerous tag whose name is spelt with gaps (`<f o r m`), or -1. */
+/**
+ * Index of a script or dangerous tag whose name is spelt with gaps (`<f o r m`), or -1. Every candidate is
+ * looked at: matches do not overlap, and each is checked by reading its letters without copying them.
+ */
 export function findSpacedTag (text: string): number {
   SPACED.lastIndex = 0
-  for (let i = 0; i < MAX_SPACED; i++) {
-    const m = SPACED.exec(text)
-    if (m === null) return -1
-    if (SPACED_NAMES.has(m[1].replace(/\s+/g, ''))) return m.index
+  for (let m = SPACED.exec(text); m !== null; m = SPACED.exec(text)) {
+    const spelt = m[1]
+    let name = ''
+    for (let i = 0; i < spelt.length && name.length <= LONGEST_SPACED; i += 1) {
+      const c = spelt.charCodeAt(i)
+      if (c >= 0x61 && c <= 0x7a) name += spelt[i]
+    }
+    if (SPACED_NAMES.has(name)) return m.index
   }
   return -1
 }

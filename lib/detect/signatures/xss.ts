@@ -63,7 +63,7 @@ function markupOf (value: Inspected): string {
 function scanTags (value: Inspected, scope: Scope, out: Threat[]): void {
   let m: RegExpExecArray | null = null
   // A script element is script in any document: an SVG upload with `<script>` is stored XSS.
-  if (active(SCRIPT_TAG, scope) && (m = SCRIPT_TAG_PATTERN.exec(value.text)) !== null) report(out, SCRIPT_TAG, value, m.index, m[0].length)
+  if (active(SCRIPT_TAG, scope) && value.text.includes('script') && (m = SCRIPT_TAG_PATTERN.exec(value.text)) !== null) report(out, SCRIPT_TAG, value, m.index, m[0].length)
   if (m !== null) return
   const text = markupOf(value)
   if (active(DANGEROUS_TAG, scope) && (m = DANGEROUS_TAG_PATTERN.exec(text)) !== null) report(out, DANGEROUS_TAG, value, m.index, m[0].length)
@@ -129,11 +129,14 @@ export const xss: Detector = {
 // One pass that every rule of inspectRare needs a word of: most values have none.
 const RARE_WORDS = /expression|binding|behavior|url|import|<!|entity|xmlns|xlink|xsi|xi:|formaction|srcdoc|ad[w4]-|\{\{|-->|[\u0080-\uffff]/
 
+const CSS_PUNCTUATION = Char.paren | Char.minus | Char.at
+
 /** Rules of rarer constructs: CSS, SSI, XML, attributes, UTF-7, look-alike brackets, templates, comments. */
 function inspectRare (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
   const chars = value.chars
-  if (active(CSS_RULE, scope) && !reportMatch(out, CSS_RULE, value, CSS_SCRIPT) && (chars & Char.backslash) !== 0) {
+  // Every shape of CSS_SCRIPT has a `(`, `-` or `@`: without one, removing escapes cannot make one.
+  if (active(CSS_RULE, scope) && !reportMatch(out, CSS_RULE, value, CSS_SCRIPT) && (chars & Char.backslash) !== 0 && (chars & CSS_PUNCTUATION) !== 0) {
     const m = CSS_SCRIPT.exec(cssUnescape(text))
     if (m !== null) report(out, CSS_RULE, value, m.index, m[0].length)
   }
