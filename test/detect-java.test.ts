@@ -68,3 +68,15 @@ test('ordinary values stay quiet', async (t) => {
   }
   t.same(rules('/', { accept: 'text/html,application/xhtml+xml;q=0.9', 'x-filename': 'report.pdf' }), [])
 })
+
+test('long values: a payload after decoys or padding is still found', async (t) => {
+  // More than sixteen calls outside any expression, then one inside `${...}`.
+  const decoys = 'x.getclass() '.repeat(2000)
+  t.same(rules('/', { 'x-data': decoys + '${"".getClass().forName("x")}' }), ['java-expression-injection'])
+  t.same(rules('/', { 'x-data': decoys }), [])
+  t.same(rules('/', { 'x-data': '{'.repeat(30000) + 'a} getclass(' }), [], 'a brace closed before the call')
+  // A gadget name base64-encoded past the first 4 KB of the value.
+  const padded = 'A'.repeat(20000) + Buffer.from('xInvokerTransformer').toString('base64')
+  t.same(rules('/', { cookie: 'd=' + padded }, at(3)), ['java-base64-gadget'])
+  t.same(rules('/', { cookie: 'd=' + 'A'.repeat(20000) }, at(3)), [])
+})

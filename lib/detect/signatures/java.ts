@@ -106,7 +106,6 @@ const RUNTIME_COMPANION = /java\.|unmarshaller|base64data|(?:for|while)closure|f
 const SERIALIZED_RAW = /rO0AB|ztAA[U-X]|s7QAF/
 // Read in lowercase text first (one third of a percent-encoded raw value), then confirmed case-sensitively.
 const SERIALIZED_LOWER = /ro0ab|ztaa[u-x]|s7qaf/
-const BASE64_READ = 4096
 const SERIALIZED_TEXT = /aced0005|\u00ac\u00ed\u0005/
 
 /**
@@ -121,16 +120,34 @@ const SERIALIZED_TEXT = /aced0005|\u00ac\u00ed\u0005/
 const EXPRESSION_PATTERN = /#_?memberaccess|#context\s*\[|[%$]\{\s*\(?\s*#[a-z_]|\(\s*#[a-z_]\w{0,30}\s*=|@[a-z_$][\w$]{0,40}(?:\.[\w$]{1,40}){1,8}\s*@\s*[a-z_$]|\bt\s*\(\s*[a-z_$][\w$]{0,40}(?:\.[\w$]{1,40}){1,8}\s*\)/
 const EL_CALL = /getclass\s*\(|forname\s*\(|getruntime|\.exec\s*\(|newinstance\s*\(|scriptenginemanager|getclassloader|processbuilder/g
 const EL_WINDOW = 120
-const EL_CALLS_READ = 16
 
-/** An EL_CALL inside an expression opened by `${`, `#{` or `%{` at most EL_WINDOW characters before it. */
+/**
+ * An EL_CALL inside an expression opened by `${`, `#{` or `%{` at most EL_WINDOW characters before it: the
+ * last `{` before the call, with no `}` after it. The braces are followed forward with indexOf, each looked at
+ * once however many calls there are, and those more than EL_WINDOW behind a call are skipped.
+ */
 function findElCall (text: string): number {
   EL_CALL.lastIndex = 0
+  let open = -1
+  let nextOpen = 0
+  let close = -1
+  let nextClose = 0
   let match
-  for (let n = 0; n < EL_CALLS_READ && (match = EL_CALL.exec(text)) !== null; n++) {
-    const from = Math.max(0, match.index - EL_WINDOW)
-    const open = text.lastIndexOf('{', match.index)
-    if (open > 0 && open >= from && !text.slice(open, match.index).includes('}')) {
+  while ((match = EL_CALL.exec(text)) !== null) {
+    const at = match.index
+    const from = Math.max(0, at - EL_WINDOW)
+    if (nextOpen !== -1 && nextOpen < from) nextOpen = text.indexOf('{', from)
+    while (nextOpen !== -1 && nextOpen < at) {
+      open = nextOpen
+      nextOpen = text.indexOf('{', nextOpen + 1)
+    }
+    if (open < from) continue
+    if (nextClose !== -1 && nextClose < open) nextClose = text.indexOf('}', open)
+    while (nextClose !== -1 && nextClose < at) {
+      close = nextClose
+      nextClose = text.indexOf('}', nextClose + 1)
+    }
+    if (open > 0 && close < open) {
       const before = text.charCodeAt(open - 1)
       if (before === 0x24 || before === 0x23 || before === 0x25) return open - 1
     }
@@ -158,7 +175,24 @@ function base64Cores (word: string): string[] {
   }
   return cores
 }
-const BASE64_PATTERN = new RegExp(BASE64_WORDS.flatMap((w) => [w, w.toLowerCase()]).flatMap(base64Cores).map(escape).join('|'))
+
+// The cores as a tree of alternatives (`U(?:HJv...|nVu...)|...`): V8 reads each character of the value once
+// per position instead of once per core. A core that is the prefix of another is enough alone.
+function tree (keys: readonly string[]): string {
+  const byFirst = new Map<string, string[] | null>()
+  for (const key of keys) {
+    const rest = byFirst.get(key[0])
+    if (key.length === 1 || rest === null) byFirst.set(key[0], null)
+    else byFirst.set(key[0], [...(rest ?? []), key.slice(1)])
+  }
+  const alternatives = [...byFirst].map(([c, rest]) => escape(c) + (rest === null ? '' : tree(rest)))
+  return alternatives.length === 1 ? alternatives[0] : '(?:' + alternatives.join('|') + ')'
+}
+const BASE64_CORES = [...new Set(BASE64_WORDS.flatMap((w) => [w, w.toLowerCase()]).flatMap(base64Cores))].sort()
+const BASE64_PATTERN = new RegExp(tree(BASE64_CORES))
+// Every core has a capital letter (checked here), so a value without one is not read.
+const CAPITAL = /[A-Z]/
+if (!BASE64_CORES.every((core) => CAPITAL.test(core))) throw new Error('a base64 core without a capital letter')
 
 /** Spring/Struts data binding that walks from a bean's `class` property into its class loader. */
 const CLASS_LOADER_PATTERN = /(?:^|[^a-z0-9_$])class\s*(?:\.|\[\s*['"]?)\s*(?:module|classloader|protectiondomain)\b/
@@ -171,8 +205,7 @@ const MULTIPART_JSP = /filename\s*=\s*"?[^"\r\n;]{0,255}?\.\s{0,8}jspx?[.\s]*(?:
 function inspectText (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
   if (value.place !== Place.path && active(BASE64_GADGET, scope)) {
-    // The alternation is costly per character: a serialized field or cookie shows itself in its first 4 KB.
-    const encoded = BASE64_PATTERN.exec(value.raw.length > BASE64_READ ? value.raw.slice(0, BASE64_READ) : value.raw)
+    const encoded = CAPITAL.test(value.raw) ? BASE64_PATTERN.exec(value.raw) : null
     if (encoded !== null) report(out, BASE64_GADGET, value, encoded.index, encoded[0].length)
   }
   if (active(JSP_UPLOAD, scope)) {
