@@ -32,8 +32,9 @@ function asString (length: number, wide: boolean): string {
 }
 
 // Without a line break no line comment ends, so the reading is one native replace: each run of comments,
-// comment closers and spaces becomes one space. The alternatives begin with distinct characters, and a block
-// comment ends in a match wherever it starts (at its closer or at the end), so the replace is linear.
+// comment closers and spaces becomes one space. At most one alternative can go on past a position's first
+// characters (`/*!` is told from `/*` by its third), and a block comment ends in a match wherever it starts
+// (at its closer or at the end), so the replace is linear.
 const GAPS = /(?:\/\*!\d*|\*\/|\/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+\/|\**$)|[\t-\r \u00a0+])+/g
 
 /** `text` as an SQL lexer tokenizes it (see the file comment); `text` itself when nothing changes. Linear. */
@@ -48,7 +49,10 @@ export function sqlView (text: string): string {
   return withLineComments(text, lastNewline)
 }
 
-/** The reading of a value with line breaks, whose line comments end at them, in one walk over the value. */
+/**
+ * The reading of a value with line breaks, whose line comments end at them, in one walk over the value.
+ * `lastNewline` is looked up once: a search per `#` would make a value of many `#` quadratic.
+ */
 function withLineComments (text: string, lastNewline: number): string {
   const n = text.length
   if (units.length < n) units = new Uint16Array(n)
