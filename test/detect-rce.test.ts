@@ -98,3 +98,19 @@ test('rules can be disabled', async (t) => {
   const d = createDetection({ paranoia: 1, disable: ['rce-unix-command'], bodyLimit: 65536, userAgentCacheSize: 16 }, [rce])
   t.same(d.request({ url: q(';cat /etc/passwd'), headers: {} }).map((f) => f.rule), [])
 })
+
+test('long values: a command after many decoys is still found', async (t) => {
+  const body = (text: string) => {
+    const out: ReturnType<typeof pl1.request> = []
+    pl1.body(text, 'text/plain', out)
+    return out.map((f) => f.rule).sort()
+  }
+  // More than 64 command positions (the old bound) before the injected one.
+  t.same(body('a=b&'.repeat(5000) + 'x=1;cat /etc/passwd'), ['rce-unix-command'])
+  t.same(body('a=b&'.repeat(5000)), [])
+  t.same(body('a\n'.repeat(20000)), [])
+  // A brace expansion that spells nothing does not hide a later one that spells a command.
+  t.same(rules(q('{a,b} {cat,/etc/passwd}')), ['rce-unix-brace-expansion'])
+  t.same(rules(q('{a,b} {c,d}')), [])
+  t.same(rules('/', { 'x-data': '${'.repeat(20000) }), [], 'lookups that never close')
+})

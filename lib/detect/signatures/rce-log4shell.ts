@@ -30,7 +30,10 @@ function resolve (match: string, body: string): string {
 export function findJndi (text: string): number {
   const start = text.indexOf('${')
   if (start === -1) return -1
-  if (JNDI.test(text)) return text.search(JNDI)
+  const plain = JNDI.exec(text)
+  if (plain !== null) return plain.index
+  // Nothing resolves without a closing brace.
+  if (text.indexOf('}', start) === -1) return -1
   let s = text
   for (let round = 0; round < ROUNDS; round++) {
     const next = s.replace(LOOKUP, resolve)

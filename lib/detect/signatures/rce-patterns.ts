@@ -28,20 +28,39 @@ export const ALIAS = /(?:^|[;|&\n`=({])\s{0,8}alias\s{1,8}(?:\S{1,40}\s{1,8}){0,
 export const ESCAPED_COMMAND = /(?:^|[=;|&`(\s])\\([a-z][a-z0-9_-]{1,31})(?=$|[\s;|&])/
 export const SHELL_PATH = /\$\{?shell\b|(?:^|[^a-z0-9_])s?bin\/([a-z][a-z0-9._+-]{0,31})|\/dev\/(?:tcp|udp)\//
 
-/** A brace expansion (bash 3.5.1): group 1 the text before, 2 the first item, 3 the rest, 4 the text after. */
-const BRACE = /([a-z0-9_]{0,10})\{([a-z0-9_./$?*-]{0,40}),([a-z0-9_./$?*,-]{0,80})\}([a-z0-9_]{0,10})/
+/**
+ * A brace expansion (bash 3.5.1) found at its `{`: group 1 the first item, 2 the rest, 3 the text after. The
+ * word before it is read backwards from the brace, so the pattern does not try a prefix at every position.
+ */
+const BRACE = /\{([a-z0-9_./$?*-]{0,40}),([a-z0-9_./$?*,-]{0,80})\}([a-z0-9_]{0,10})/g
 /** A brace list opened or closed by an empty item: `{,echo,#test}`, `{,cd,/etc,}`. */
 export const BRACE_LIST = /\{,[^\s{}]{1,80}\}|\{[^\s{},]{1,40},\}/
+// Characters of the word glued before a brace expansion that are read.
+const PREFIX = 10
 
-/** Whether the first word a brace expansion produces is a command: `{l,-lh}s` is `ls -lhs`, `c{a,oun}t` is `cat`. */
-export function braceCommand (text: string): RegExpExecArray | null {
-  const m = BRACE.exec(text)
-  if (m === null) return null
-  const items = [m[2], ...m[3].split(',')]
-  const first = items.find((item) => item !== '') ?? ''
-  const word = m[1] === '' && m[2] === '' ? first : m[1] + m[2] + m[4]
-  const head = word.length > 1 && commandWord(word) !== Word.none
-  return head || (m[2] === '' && commandWord(first) !== Word.none) ? m : null
+function isWordChar (c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f
+}
+
+/**
+ * The first brace expansion whose first word is a command: `{l,-lh}s` is `ls -lhs`, `c{a,oun}t` is `cat`.
+ * Every expansion is looked at, so one that spells nothing does not hide a later one. Returns its index and
+ * length (the word before the brace included), or null.
+ */
+export function braceCommand (text: string): { index: number, length: number } | null {
+  BRACE.lastIndex = 0
+  let m
+  while ((m = BRACE.exec(text)) !== null) {
+    let start = m.index
+    while (start > 0 && m.index - start < PREFIX && isWordChar(text.charCodeAt(start - 1))) start--
+    const before = text.slice(start, m.index)
+    const items = [m[1], ...m[2].split(',')]
+    const first = items.find((item) => item !== '') ?? ''
+    const word = before === '' && m[1] === '' ? first : before + m[1] + m[3]
+    const head = word.length > 1 && commandWord(word) !== Word.none
+    if (head || (m[1] === '' && commandWord(first) !== Word.none)) return { index: start, length: m.index - start + m[0].length }
+  }
+  return null
 }
 
 /** `() {` opening a value: bash before 4.3 runs what follows a function imported from the environment (CVE-2014-6271). */

@@ -21,21 +21,19 @@ export function shellText (text: string, chars: number): string {
   if ((chars & NEEDS_WORK) === 0) return text
   let s = text
   if ((chars & (Char.dollar | Char.lt | Char.gt | Char.backtick)) !== 0) s = s.replace(IFS, ' ').replace(EMPTY_EXPANSION, '')
-  return (chars & (Char.quote | Char.dquote | Char.backslash | Char.plus)) !== 0 ? unquote(s) : s
+  return unquote(s, chars)
 }
 
-/** Quoting removed as the shell removes it (`c''at`, `c\\at`, `"rmt"`), `+` as a space: one pass, copying runs. */
-function unquote (s: string): string {
-  let out = ''
-  let from = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c !== 0x27 && c !== 0x22 && c !== 0x5c && c !== 0x2b) continue
-    out += s.slice(from, i)
-    if (c === 0x2b) out += ' '
-    from = i + 1
-  }
-  return from === 0 ? s : out + s.slice(from)
+// Quoting characters, removed wherever they are.
+const QUOTING = /['"\\]/g
+
+/**
+ * Quoting removed as the shell removes it (`c''at`, `c\\at`, `"rmt"`), `+` as a space: native replaces, not a
+ * loop over every character.
+ */
+function unquote (s: string, chars: number): string {
+  const bare = (chars & (Char.quote | Char.dquote | Char.backslash)) !== 0 ? s.replace(QUOTING, '') : s
+  return (chars & Char.plus) !== 0 ? bare.replaceAll('+', ' ') : bare
 }
 
 /** How strongly a command at a command position reads as injected. */
@@ -63,9 +61,10 @@ export interface CommandFound {
  * A command position (group 1: what opens it, a subshell `(` after a separator included), an unset variable
  * standing for nothing (group 2: `|$u wget`), commands that run another (`time`, `nohup`, `sudo`...) with
  * their options (group 3), a directory (group 4) and the command name (group 5), which may end in an unset
- * variable (`sh$xx`). The name is checked against the word lists by the caller.
+ * variable (`sh$xx`), and it must end there (see BOUNDARY): a form field `a=b&c=d` leaves the regex engine
+ * without a match to hand back. The name is checked against the word lists by the caller.
  */
-const COMMAND = /(^|[;|&\n\r`]\(?|\$\(|[<>]\(|<<<|[(){}=])[\t ]{0,8}(\$[a-z_][a-z0-9_]{0,15}[\t ]{1,8})?((?:(?:time|nohup|strace|ltrace|sudo|doas|env|exec|nice|timeout|xargs|stdbuf|command|builtin)[\t ]{1,8}(?:-{1,2}[a-z0-9]{1,8}[\t ]{1,8}|\d{1,5}[\t ]{1,8}){0,2}){0,2})(\/?(?:[a-z0-9._-]{1,20}\/){0,3})?([a-z][a-z0-9._+-]{0,31})(?:\$[a-z_][a-z0-9_]{0,15}|\$\{[a-z_][a-z0-9_]{0,15}\})?/g
+const COMMAND = /(^|[;|&\n\r`]\(?|\$\(|[<>]\(|<<<|[(){}=])[\t ]{0,8}(\$[a-z_][a-z0-9_]{0,15}[\t ]{1,8})?((?:(?:time|nohup|strace|ltrace|sudo|doas|env|exec|nice|timeout|xargs|stdbuf|command|builtin)[\t ]{1,8}(?:-{1,2}[a-z0-9]{1,8}[\t ]{1,8}|\d{1,5}[\t ]{1,8}){0,2}){0,2})(\/?(?:[a-z0-9._-]{1,20}\/){0,3})?([a-z][a-z0-9._+-]{0,31})(?:\$[a-z_][a-z0-9_]{0,15}|\$\{[a-z_][a-z0-9_]{0,15}\})?(?=$|[\s;|&<>)(`{}/])/g
 /** After the name: an option, a path or a substitution (what makes a weak name a command). */
 const SHELL_ARGUMENT = /[\t ]{1,8}(?:-{1,2}[a-z0-9]|[/~$`]|\.{1,2}\/)/y
 /** After the name: the end of the command (`; who;`, `| sort`). */
@@ -74,12 +73,13 @@ const COMMAND_END = /[\t ]{0,8}(?:[;|&<>`)]|$)/y
 const LEADING_ARGUMENT = /[\t ]{1,8}(?:-{1,2}[a-z]|[/~])|[\t ]{0,8}\|/y
 /** After a strong name at the start of a value: any argument, or a pipe. */
 const STRONG_ARGUMENT = /[\t ]{1,8}[a-z0-9/~$.-]|[\t ]{0,8}[|;&]/y
-// The name must end there: not `cat=` (a form field), not `date:` (a label).
-const BOUNDARY = /[\s;|&<>)(`{}/]/
+// The name must end there: not `cat=` (a form field), not `date:` (a label). `\s` as in a regex.
+const BOUNDARY = new Uint8Array(128)
+for (const c of ' \t\n\v\f\r;|&<>)(`{}/') BOUNDARY[c.charCodeAt(0)] = 1
 
-// Command positions examined per value: a value with more separators than this is not a command line anyone
-// types, and the bound keeps a 64 KB value of `;;;;` linear and cheap.
-const MAX_POSITIONS = 64
+function isBoundary (c: number): boolean {
+  return c < 128 ? BOUNDARY[c] === 1 : c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+}
 
 function isAlphanumeric (c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
@@ -103,20 +103,22 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
   let best: CommandFound | undefined
   COMMAND.lastIndex = 0
   let m: RegExpExecArray | null
-  for (let n = 0; n < MAX_POSITIONS && (m = COMMAND.exec(text)) !== null; n++) {
+  // Every command position is examined: each match starts where the last one ended, and what is done with
+  // it is bounded, so the pass stays linear however many separators a value has.
+  while ((m = COMMAND.exec(text)) !== null) {
+    // Most positions name no command: the word is looked up before anything else is read.
+    const word = m[5]
+    const inBin = m[4] !== undefined && m[4].endsWith('bin/')
+    let strength: Word = inBin ? Word.strong : commandWord(word)
+    if (strength === Word.none) continue
     const end = m.index + m[0].length
-    const next = end < text.length ? text[end] : ''
-    if (next !== '' && !BOUNDARY.test(next)) continue
+    if (end < text.length && !isBoundary(text.charCodeAt(end))) continue
     const opener = m[1]
     const separator = opener !== '' && '(){}='.indexOf(opener) === -1
     // `;ps`, `|id`, `&env`: nothing but a command follows a tight separator directly. A newline followed by a
     // word is ordinary text, and so is `a;b;c` (a list): neither is a tight separator.
     const listed = m.index > 0 && isAlphanumeric(text.charCodeAt(m.index - 1))
     const tight = separator && opener !== '\n' && opener !== '\r' && !listed
-    const word = m[5]
-    const inBin = m[4] !== undefined && m[4].endsWith('bin/')
-    let strength: Word = inBin ? Word.strong : commandWord(word)
-    if (strength === Word.none) continue
     const spaced = m[0].length > opener.length + (m[4] ?? '').length + word.length
     const prefixed = m[3] !== '' || m[2] !== undefined
     // A tool named after a separator is run, not searched for.

@@ -89,7 +89,7 @@ function shellGrammar (value: Inspected, scope: Scope, out: Threat[], text: stri
   }
   if (shell.includes('{')) {
     const brace = active(UNIX_BRACE, scope) ? P.braceCommand(shell) : null
-    if (brace !== null) report(out, UNIX_BRACE, value, brace.index, brace[0].length)
+    if (brace !== null) report(out, UNIX_BRACE, value, brace.index, brace.length)
     match(out, UNIX_BRACE_LIST, scope, value, shell, P.BRACE_LIST)
     match(out, FORK_BOMB, scope, value, shell, P.FORK_BOMB)
   }
