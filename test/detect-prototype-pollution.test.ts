@@ -30,3 +30,21 @@ test('prose and ordinary names stay quiet', async (t) => {
     t.same(found(url), [], url)
   }
 })
+
+test('long hostile values are read once, and a step after decoys is still found', async (t) => {
+  const body = (text: string) => {
+    const out: ReturnType<typeof detection.request> = []
+    detection.body(text, 'text/plain', out)
+    return out.map((f) => f.rule)
+  }
+  const start = Date.now()
+  t.same(body('constructor' + ' '.repeat(60000) + 'x'), [], 'a run of spaces after constructor (was quadratic)')
+  t.same(body('x.constructor' + ' '.repeat(60000) + 'prototype'), ['prototype-pollution-constructor'], 'spaces alone separate the steps')
+  t.same(body('constructor . . . . prototype'), [], 'separators spread wider than six characters')
+  t.same(body('constructor  ]["  prototype'), ['prototype-pollution-constructor'])
+  t.same(body('constructor.x '.repeat(4000) + '"constructor"]["prototype"'), ['prototype-pollution-constructor'], 'after 4000 decoys')
+  t.same(body('\\u0027'.repeat(10000)), [], 'escapes of no name letter are not decoded')
+  t.same(body('\\u0027'.repeat(10000) + '[\\u005f\\x5fproto__]'), ['prototype-pollution-proto'], 'escapes after 10000 others')
+  t.same(body('\\x5f\\x5fproto\\x5f\\x5f.x'), ['prototype-pollution-proto'], '\\x escapes alone')
+  t.ok(Date.now() - start < 1000, 'in linear time')
+})

@@ -295,3 +295,35 @@ export function decodeValue (raw: string, plusIsSpace: boolean): string {
   if (!loaded) load(s)
   return text(entityPass(amp === -1 || (nul !== -1 && nul < amp) ? nul : amp, n, true)).toLowerCase()
 }
+
+/**
+ * JavaScript and JSON escapes, `\uhhhh` and `\xhh`, as the characters they stand for, for the families whose
+ * payload a JavaScript or JSON parser reads back (prototype-pollution.ts). One pass, however many escapes.
+ */
+export function decodeJsEscapes (s: string): string {
+  const first = s.indexOf('\\')
+  if (first === -1) return s
+  load(s)
+  const u = units
+  const n = s.length
+  let w = first
+  let r = first
+  while (r < n) {
+    const c = u[r]
+    const kind = c === 0x5c && r + 3 < n ? u[r + 1] : 0
+    const digits = kind === 0x75 ? 4 : kind === 0x78 ? 2 : 0
+    let value = digits > 0 && r + 1 + digits < n ? 0 : -1
+    for (let j = r + 2; value >= 0 && j < r + 2 + digits; j++) {
+      const d = hexAt(u, j, n)
+      value = d < 0 ? -1 : value * 16 + d
+    }
+    if (value >= 0) {
+      u[w++] = value
+      r += 2 + digits
+    } else {
+      u[w++] = c
+      r++
+    }
+  }
+  return text(w)
+}

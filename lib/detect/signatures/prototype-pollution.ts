@@ -8,6 +8,7 @@
  * JSON or JavaScript parser would read back as letters.
  */
 import { Char } from '../chars.js'
+import { decodeJsEscapes } from '../decode.js'
 import { active, report } from '../report.js'
 import { ARGUMENTS, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 
@@ -31,25 +32,50 @@ const CONSTRUCTOR: Rule = {
  * Prose that merely names the property ("the __proto__ property") does not match.
  */
 const PROTO_STEP = /(?:^|[[.:"'\]])\s*__proto__|__proto__\s*(?:$|[[\].:"'=])/
-/** `constructor` then `prototype` or `constructor` with only separators, quotes and spaces between them. */
-const CONSTRUCTOR_STEP = /constructor\s*[[\].:"'\s]{1,6}\s*(?:prototype|constructor)\b/
+/** `constructor`'s separators: path punctuation, quotes and spaces. */
+const SEPARATOR = /[[\].:"'\s]/
+const SPACES = /\s*/y
+const NEXT_STEP = /(?:prototype|constructor)\b/y
+// Set by constructorStep: where the step it found starts and ends.
+const found = { start: 0, end: 0 }
 
-const ESCAPE = /\\u([0-9a-f]{4})|\\x([0-9a-f]{2})/g
-
-/** JavaScript and JSON escapes (`\u0070`, `\x70`) read as the characters they stand for. */
-function unescapeJs (text: string): string {
-  return text.replace(ESCAPE, (_, u: string | undefined, x: string | undefined) => String.fromCharCode(parseInt(u ?? x ?? '0', 16)))
+/**
+ * `constructor` then `prototype` or `constructor` as the next step: between them only spaces around at most six
+ * separators (`constructor[prototype]`, `constructor"]["prototype`, `constructor . constructor`). Read forward
+ * from each `constructor` without backtracking (a regex with `\s*` on both sides of the separators is quadratic
+ * in a run of spaces); what is read after one `constructor` ends before the next, so each character is read once.
+ */
+function constructorStep (text: string): boolean {
+  for (let i = text.indexOf('constructor'); i !== -1; i = text.indexOf('constructor', i + 11)) {
+    SPACES.lastIndex = i + 11
+    SPACES.exec(text)
+    const first = SPACES.lastIndex
+    let end = first
+    while (end < first + 6 && end < text.length && SEPARATOR.test(text[end])) end++
+    if (first === i + 11 && end === first) continue
+    SPACES.lastIndex = end
+    SPACES.exec(text)
+    NEXT_STEP.lastIndex = SPACES.lastIndex
+    const next = NEXT_STEP.exec(text)
+    if (next !== null) {
+      found.start = i
+      found.end = next.index + next[0].length
+      return true
+    }
+  }
+  return false
 }
+
+// An escape standing for a letter of `__proto__`, `constructor` or `prototype` (`_cenoprstuy`): without one,
+// those names are in the unescaped text exactly where they are in the escaped one.
+const NAME_ESCAPE = /\\(?:u00|x)(?:5f|6[35ef]|7[02-59])/
 
 function find (value: Inspected, text: string, scope: Scope, out: Threat[]): void {
   if (active(PROTO, scope) && text.includes('__proto__')) {
     const match = PROTO_STEP.exec(text)
     if (match !== null) report(out, PROTO, value, match.index, match[0].length)
   }
-  if (active(CONSTRUCTOR, scope) && text.includes('constructor')) {
-    const match = CONSTRUCTOR_STEP.exec(text)
-    if (match !== null) report(out, CONSTRUCTOR, value, match.index, match[0].length)
-  }
+  if (active(CONSTRUCTOR, scope) && constructorStep(text)) report(out, CONSTRUCTOR, value, found.start, found.end - found.start)
 }
 
 /** Prototype pollution in parameter names, JSON keys and argument values. */
@@ -64,6 +90,10 @@ export const prototypePollution: Detector = {
     const isName = value.place === Place.queryName || value.place === Place.bodyName
     if (!isName && (value.chars & (Char.bracket | Char.dot | Char.colon | Char.dquote | Char.quote | Char.backslash)) === 0) return
     find(value, value.text, scope, out)
-    if ((value.chars & Char.backslash) !== 0 && value.text.includes('\\u')) find(value, unescapeJs(value.text), scope, out)
+    // JavaScript and JSON escapes (`\u0070`, `\x70`), read back as letters by the parser that walks the path.
+    const text = value.text
+    if ((value.chars & Char.backslash) !== 0 && (text.includes('__proto__') || text.includes('constructor') || NAME_ESCAPE.test(text))) {
+      find(value, decodeJsEscapes(text), scope, out)
+    }
   }
 }
