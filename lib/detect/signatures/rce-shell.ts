@@ -65,6 +65,32 @@ export interface CommandFound {
  * without a match to hand back. The name is checked against the word lists by the caller.
  */
 const COMMAND = /(^|[;|&\n\r`]\(?|\$\(|[<>]\(|<<<|[(){}=])[\t ]{0,8}(\$[a-z_][a-z0-9_]{0,15}[\t ]{1,8})?((?:(?:time|nohup|strace|ltrace|sudo|doas|env|exec|nice|timeout|xargs|stdbuf|command|builtin)[\t ]{1,8}(?:-{1,2}[a-z0-9]{1,8}[\t ]{1,8}|\d{1,5}[\t ]{1,8}){0,2}){0,2})(\/?(?:[a-z0-9._-]{1,20}\/){0,3})?([a-z][a-z0-9._+-]{0,31})(?:\$[a-z_][a-z0-9_]{0,15}|\$\{[a-z_][a-z0-9_]{0,15}\})?(?=$|[\s;|&<>)(`{}/])/g
+/**
+ * COMMAND with only its name captured: most command positions name nothing (`a=b&c=d`), and a match with one
+ * group is cheaper to hand back than one with five. The whole match is taken again, at the same position and
+ * with the same pattern (so the same match), only for a name that may be a command.
+ */
+const CANDIDATE = new RegExp(onlyGroup(COMMAND.source, 5), 'g')
+const COMMAND_AT = new RegExp(COMMAND.source, 'y')
+
+/** `source` with every capturing group but the `keep`th made non-capturing (escapes and classes skipped). */
+function onlyGroup (source: string, keep: number): string {
+  let out = ''
+  let inClass = false
+  let group = 0
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') {
+      out += c + source[++i]
+    } else if (inClass || c === '[') {
+      inClass = c === '[' || (inClass && c !== ']')
+      out += c
+    } else if (c === '(' && source[i + 1] !== '?') {
+      out += ++group === keep ? '(' : '(?:'
+    } else out += c
+  }
+  return out
+}
 /** After the name: an option, a path or a substitution (what makes a weak name a command). */
 const SHELL_ARGUMENT = /[\t ]{1,8}(?:-{1,2}[a-z0-9]|[/~$`]|\.{1,2}\/)/y
 /** After the name: the end of the command (`; who;`, `| sort`). */
@@ -101,12 +127,16 @@ function followedBy (pattern: RegExp, text: string, at: number): boolean {
  */
 export function findCommand (text: string, fromAnyStart: boolean): CommandFound | undefined {
   let best: CommandFound | undefined
-  COMMAND.lastIndex = 0
-  let m: RegExpExecArray | null
+  CANDIDATE.lastIndex = 0
+  let candidate: RegExpExecArray | null
   // Every command position is examined: each match starts where the last one ended, and what is done with
   // it is bounded, so the pass stays linear however many separators a value has.
-  while ((m = COMMAND.exec(text)) !== null) {
+  while ((candidate = CANDIDATE.exec(text)) !== null) {
     // Most positions name no command: the word is looked up before anything else is read.
+    if (commandWord(candidate[1]) === Word.none && !candidate[0].includes('bin/')) continue
+    COMMAND_AT.lastIndex = candidate.index
+    const m = COMMAND_AT.exec(text)
+    if (m === null) continue
     const word = m[5]
     const inBin = m[4] !== undefined && m[4].endsWith('bin/')
     let strength: Word = inBin ? Word.strong : commandWord(word)
