@@ -52,3 +52,19 @@ test('paranoia 2: any URL argument, URLs in the path', async (t) => {
   t.same(rules('/get/file:%2f%2f/usr/src', pl2), ['rfi-url-path'])
   t.same(rules('/get/https://example.com/'), [], 'not at paranoia 1')
 })
+
+test('long hostile values are read in one pass, and a URL after decoys is still found', async (t) => {
+  const body = (text: string) => {
+    const out: ReturnType<typeof pl1.request> = []
+    pl1.body(text, 'text/plain', out)
+    return out.map((f) => f.rule)
+  }
+  const start = Date.now()
+  t.same(body('=http://example.com/a '.repeat(40) + '=http://example.com/shell.txt'), ['rfi-script-url'], 'after 40 other URLs')
+  t.same(body('http://evil.example/x' + '?'.repeat(60000)), ['rfi-url-trailing-question'], 'a long run of ?')
+  t.same(body('http://evil.example/x' + '?'.repeat(60000) + ' x?'), [], 'a run of ? that does not end the value')
+  t.same(body('=http://'.repeat(8000)), [])
+  t.same(body(':'.repeat(60000)), [])
+  t.same(body('http://example.com/' + 'a'.repeat(3000) + '.txt'), ['rfi-script-url'], 'a path of any length')
+  t.ok(Date.now() - start < 1000, 'in linear time')
+})

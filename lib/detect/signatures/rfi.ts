@@ -35,21 +35,28 @@ const ARGUMENT = Place.query | Place.queryName | Place.body | Place.bodyName | P
 // `name=` before the value when a whole form body is one text value.
 const PAIR = '(?:[a-z0-9_.\\[\\]-]{1,64}=)?'
 const SCHEME = '(?:https?|ftps?|file)'
-/** The value is a scheme, possibly a whole URL, and ends in one or more `?` (931120's shape). */
-const TRAILING_QUESTION_PATTERN = new RegExp(`^${PAIR}${SCHEME}(?::\\/\\/[^\\s]{0,2048})?\\?+\\s*$`)
+/**
+ * The value is a scheme, possibly a whole URL, and ends in one or more `?` (931120's shape): this is what is
+ * left before the trailing `?`s. (One regex with `[^\\s]{0,2048}\\?+$` backtracks through a long run of `?` once
+ * per character of it.)
+ */
+const BEFORE_QUESTIONS = new RegExp(`^${PAIR}${SCHEME}(?::\\/\\/\\S{0,2048})?$`)
+/** The last character that is not `?`: each start reads only the run of `?` after it, so the search is linear. */
+const LAST_NOT_QUESTION = /[^?]\?*$/
 /** A URL at the start of a token, host an IPv4 address, a bracketed or bare IPv6 address, or a 32-bit number. */
 const IP_HOST_PATTERN = new RegExp(`(?:^|[\\s"'=<>(,;])${SCHEME}:\\/\\/(?:[^\\s/@]{0,64}@)?` +
   '(?:\\d{1,3}(?:\\.\\d{1,3}){3}|\\[[0-9a-f:.]{2,45}\\]|[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:[/?#]|$)|\\d{8,10}(?:[/:?#]|$))')
+/** The value begins with a scheme (a cheap test before looking for the end of its `?`s). */
+const URL_START_OR_SCHEME = new RegExp(`^${PAIR}${SCHEME}[:?]`)
 /** The value begins with a URL. */
 const URL_START = new RegExp(`^${PAIR}${SCHEME}:\\/\\/`)
-/** A URL scheme just before `://`, at the start of a token. */
-const SCHEME_BEFORE = /(?:^|[\s"'=<>(])(?:https?|ftps?|file)$/
+/**
+ * A URL at the start of a token and its path up to the first character that ends a URL in text: the path is
+ * consumed, so a URL inside another's path (which ends where it ends) is not looked at again.
+ */
+const FILE_URL = /(?:^|[\s"'=<>(])(?:https?|ftps?|file):\/\/[^\s?#"'<>]*/g
 /** The end of a URL's path: a script or text extension (group 1). */
 const FILE_EXTENSION = /\.(txt|inc|sh|pl|py|ps1|cgi|bat|php\d?|phtml|aspx?|jsp)$/
-// URLs examined per value, and the longest URL path read.
-const MAX_URLS = 16
-const MAX_URL = 1024
-const URL_END = /[\s?#"'<>]/
 const SCRIPT_EXTENSIONS = new Set(['txt', 'inc', 'sh', 'pl', 'py', 'ps1', 'cgi', 'bat'])
 /**
  * Parameter names of include paths: whole words of the name (`file`, `_conf[path]`, `config[root_dir]`,
@@ -66,31 +73,33 @@ const ANY_URL_START = /^(?:url:|jar:)?[a-z][a-z0-9+._-]{1,20}:\/\/|^jar:/
 const URL_NAME = /(?:^|[_\[.-])(?:url|uri|link|href|redirect|redirect_uri|redirect_url|next|return|returnurl|return_to|returnto|callback|loc|location|q|query|search|target|dest|destination|continue|goto|ref|referer|referrer|site|website|homepage|feed|source|origin|u|ssrf)(?:$|[\]_.-])/
 const PATH_URL = new RegExp(`\\/${SCHEME}:\\/\\/?`)
 
-/** Reports the first URL (of MAX_URLS) whose path ends in a script or text file. */
+/** Reports the first URL whose path ends in a script or text file; every URL is read, in one pass. */
 function fileUrl (value: Inspected, out: Threat[]): void {
   const text = value.text
-  let at = text.indexOf('://')
-  for (let n = 0; n < MAX_URLS && at !== -1; n++, at = text.indexOf('://', at + 3)) {
-    if (!SCHEME_BEFORE.test(text.slice(Math.max(0, at - 6), at))) continue
-    let end = at + 3
-    const limit = Math.min(text.length, end + MAX_URL)
-    while (end < limit && !URL_END.test(text[end])) end++
-    const m = FILE_EXTENSION.exec(text.slice(at + 3, end))
-    if (m !== null) return report(out, SCRIPT_EXTENSIONS.has(m[1]) ? SCRIPT_URL : PAGE_URL, value, at, end - at)
+  FILE_URL.lastIndex = 0
+  let m
+  while ((m = FILE_URL.exec(text)) !== null) {
+    const at = text.indexOf('://', m.index)
+    const end = m.index + m[0].length
+    // The extension is at most six characters with its dot: only the end of the path is read.
+    const ext = FILE_EXTENSION.exec(text.slice(Math.max(at + 3, end - 8), end))
+    if (ext !== null) return report(out, SCRIPT_EXTENSIONS.has(ext[1]) ? SCRIPT_URL : PAGE_URL, value, at, end - at)
   }
 }
 
 function inspect (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
   if (value.place === Place.path) {
-    if (active(URL_PATH, scope) && text.includes(':/')) {
+    // No `includes(':/')` first: a string search for it is slow on a run of `:`, the regex is not.
+    if (active(URL_PATH, scope)) {
       const m = PATH_URL.exec(text)
       if (m !== null) report(out, URL_PATH, value, m.index, m[0].length)
     }
     return
   }
-  if (text.charCodeAt(text.length - 1) === 0x3f && active(TRAILING_QUESTION, scope) && TRAILING_QUESTION_PATTERN.test(text)) {
-    report(out, TRAILING_QUESTION, value, 0, text.length)
+  if (text.charCodeAt(text.length - 1) === 0x3f && active(TRAILING_QUESTION, scope) && URL_START_OR_SCHEME.test(text)) {
+    const last = LAST_NOT_QUESTION.exec(text)
+    if (last !== null && BEFORE_QUESTIONS.test(text.slice(0, last.index + 1))) report(out, TRAILING_QUESTION, value, 0, text.length)
   }
   if (!text.includes(':')) return
   if (active(IP_HOST, scope)) {
