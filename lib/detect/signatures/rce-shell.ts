@@ -120,6 +120,34 @@ function followedBy (pattern: RegExp, text: string, at: number): boolean {
   return pattern.test(text)
 }
 
+/** COMMAND's groups but the name. */
+interface CommandMatch {
+  index: number
+  whole: string
+  opener: string
+  variable: string | undefined
+  prefix: string
+  dir: string | undefined
+}
+
+// What opens a command when it is the only character before the name.
+const OPENERS = ';|&\n\r`(){}='
+
+/**
+ * COMMAND's groups for a CANDIDATE match. The most frequent shape, one opener character and the name
+ * (`(eval`, `;id`), is read off the match itself; any other is matched again with COMMAND_AT.
+ */
+function groups (text: string, candidate: RegExpExecArray): CommandMatch | null {
+  const whole = candidate[0]
+  const name = candidate[1]
+  if (whole.length === name.length + 1 && whole.endsWith(name) && OPENERS.includes(whole[0])) {
+    return { index: candidate.index, whole, opener: whole[0], variable: undefined, prefix: '', dir: undefined }
+  }
+  COMMAND_AT.lastIndex = candidate.index
+  const m = COMMAND_AT.exec(text)
+  return m === null ? null : { index: m.index, whole: m[0], opener: m[1], variable: m[2], prefix: m[3], dir: m[4] }
+}
+
 /**
  * The strongest command found in `text` (see shellText), or undefined. `fromAnyStart` is false for values that
  * are not arguments (User-Agent, Referer), where only a separator opens a command and weak names need to follow
@@ -133,24 +161,25 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
   // it is bounded, so the pass stays linear however many separators a value has.
   while ((candidate = CANDIDATE.exec(text)) !== null) {
     // Most positions name no command: the word is looked up before anything else is read.
-    if (commandWord(candidate[1]) === Word.none && !candidate[0].includes('bin/')) continue
-    COMMAND_AT.lastIndex = candidate.index
-    const m = COMMAND_AT.exec(text)
+    const name = candidate[1]
+    const nameStrength = commandWord(name)
+    if (nameStrength === Word.none && !candidate[0].includes('bin/')) continue
+    const m = groups(text, candidate)
     if (m === null) continue
-    const word = m[5]
-    const inBin = m[4] !== undefined && m[4].endsWith('bin/')
-    let strength: Word = inBin ? Word.strong : commandWord(word)
+    const word = name
+    const inBin = m.dir !== undefined && m.dir.endsWith('bin/')
+    let strength: Word = inBin ? Word.strong : nameStrength
     if (strength === Word.none) continue
-    const end = m.index + m[0].length
+    const end = m.index + m.whole.length
     if (end < text.length && !isBoundary(text.charCodeAt(end))) continue
-    const opener = m[1]
+    const opener = m.opener
     const separator = opener !== '' && '(){}='.indexOf(opener) === -1
     // `;ps`, `|id`, `&env`: nothing but a command follows a tight separator directly. A newline followed by a
     // word is ordinary text, and so is `a;b;c` (a list): neither is a tight separator.
     const listed = m.index > 0 && isAlphanumeric(text.charCodeAt(m.index - 1))
     const tight = separator && opener !== '\n' && opener !== '\r' && !listed
-    const spaced = m[0].length > opener.length + (m[4] ?? '').length + word.length
-    const prefixed = m[3] !== '' || m[2] !== undefined
+    const spaced = m.whole.length > opener.length + (m.dir ?? '').length + word.length
+    const prefixed = m.prefix !== '' || m.variable !== undefined
     // A tool named after a separator is run, not searched for.
     if (strength === Word.tool) strength = separator || prefixed ? Word.strong : Word.weak
     let reading: Reading = Reading.none
@@ -166,7 +195,7 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
     else if (separator || prefixed) reading = Reading.loose
     else if (m.index === 0 && end === text.length) reading = Reading.alone
     if (reading === Reading.none) continue
-    if (best === undefined || reading > best.reading) best = { reading, index: m.index, length: m[0].length }
+    if (best === undefined || reading > best.reading) best = { reading, index: m.index, length: m.whole.length }
     if (reading >= Reading.chained) return best
   }
   return best
