@@ -33,3 +33,16 @@ test('dollars in ordinary text stay quiet', async (t) => {
   t.same(body({ amount: '$gt' }, 'application/json'), [], 'an operator word as a plain value')
   t.same(found('/?a[$$]=1&b[$1]=2'), [])
 })
+
+test('an operator after any number of non-operators is found, in one search', async (t) => {
+  const json = (text: string) => {
+    const out: ReturnType<typeof detection.request> = []
+    detection.body({ q: text }, 'application/json', out)
+    return out.map((f) => f.rule)
+  }
+  const start = Date.now()
+  t.same(json('[$x]'.repeat(10000) + '[$ne]'), ['nosql-operator'], 'after 10000 bracketed non-operators (a cap of 32 missed it)')
+  t.same(json('{"$foo": 1}'.repeat(5000) + '{"$where": "1"}'), ['nosql-javascript'])
+  t.same(json('[' + ' '.repeat(60000) + '$x]'), [])
+  t.ok(Date.now() - start < 1000, 'in linear time')
+})

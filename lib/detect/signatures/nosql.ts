@@ -31,31 +31,27 @@ const JAVASCRIPT: Rule = {
  * comparison, logical, element, evaluation and array operators. `$where`, `$function` and `$accumulator`
  * take JavaScript.
  */
-const OPERATORS = new Set([
+const JS_OPERATORS = ['where', 'function', 'accumulator']
+const OPERATORS = [
   'eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'and', 'or', 'nor', 'not', 'exists', 'type', 'expr', 'regex',
-  'options', 'mod', 'text', 'search', 'all', 'elemmatch', 'size', 'jsonschema', 'where', 'function', 'accumulator',
-  'lookup', 'unionwith', 'merge', 'out'
-])
-const JS_OPERATORS = new Set(['where', 'function', 'accumulator'])
+  'options', 'mod', 'text', 'search', 'all', 'elemmatch', 'size', 'jsonschema', 'lookup', 'unionwith', 'merge', 'out'
+]
 
-/** `[$op]` in a parameter path, `$op` as a whole key or dot step, or `"$op":` as a JSON key inside a value. */
-const IN_NAME = /(?:^|[[.])\s*\$([a-z]{2,11})\s*(?:$|[\].[])/g
-const IN_VALUE = /["']\$([a-z]{2,11})["']\s*:|\[\s*\$([a-z]{2,11})\s*\]/g
-
-// Candidates read per value: enough for any real query, and a bound on what a repeated `[$x]` costs.
-const CANDIDATES = 32
-
-function find (value: Inspected, pattern: RegExp, scope: Scope, out: Threat[]): void {
-  pattern.lastIndex = 0
-  let match
-  for (let n = 0; n < CANDIDATES && (match = pattern.exec(value.text)) !== null; n++) {
-    const name = match[1] ?? match[2]
-    if (OPERATORS.has(name)) {
-      const rule = JS_OPERATORS.has(name) ? JAVASCRIPT : OPERATOR
-      if (active(rule, scope)) report(out, rule, value, match.index, match[0].length)
-    }
+/**
+ * `[$op]` in a parameter path, `$op` as a whole key or dot step, or `"$op":` as a JSON key inside a value. The
+ * operators are in the patterns, so a match is a finding: one search per rule, however many `[$x]` there are.
+ */
+function patterns (names: readonly string[]): { name: RegExp, value: RegExp } {
+  const op = `\\$(?:${names.join('|')})`
+  return {
+    name: new RegExp(`(?:^|[[.])\\s*${op}\\s*(?:$|[\\].[])`),
+    value: new RegExp(`["']${op}["']\\s*:|\\[\\s*${op}\\s*\\]`)
   }
 }
+const FOUND = [
+  { rule: OPERATOR, patterns: patterns(OPERATORS) },
+  { rule: JAVASCRIPT, patterns: patterns(JS_OPERATORS) }
+]
 
 /** MongoDB operators in parameter names, JSON keys and JSON-looking values. */
 export const nosql: Detector = {
@@ -65,6 +61,11 @@ export const nosql: Detector = {
   triggers: Char.dollar,
   inspect (value: Inspected, scope: Scope, out: Threat[]): void {
     const isName = value.place === Place.queryName || value.place === Place.bodyName
-    find(value, isName ? IN_NAME : IN_VALUE, scope, out)
+    for (const { rule, patterns } of FOUND) {
+      if (active(rule, scope)) {
+        const match = (isName ? patterns.name : patterns.value).exec(value.text)
+        if (match !== null) report(out, rule, value, match.index, match[0].length)
+      }
+    }
   }
 }
