@@ -109,6 +109,9 @@ test('long values: a command after many decoys is still found', async (t) => {
   t.same(body('a=b&'.repeat(5000) + 'x=1;cat /etc/passwd'), ['rce-unix-command'])
   t.same(body('a=b&'.repeat(5000)), [])
   t.same(body('a\n'.repeat(20000)), [])
+  t.same(body('a;'.repeat(20000) + 'b;/bin/x -c 1'), ['rce-unix-command'], 'a one-letter binary under bin/ after one-letter decoys')
+  t.same(rules(q('|w')), ['rce-unix-command'], 'w is a command of one letter')
+  t.same(rules(q('view=image.jpg&bcdboot/r file.txt')), ['rce-unix-command'], 'a command written like a directory')
   // A brace expansion that spells nothing does not hide a later one that spells a command.
   t.same(rules(q('{a,b} {cat,/etc/passwd}')), ['rce-unix-brace-expansion'])
   t.same(rules(q('{a,b} {c,d}')), [])

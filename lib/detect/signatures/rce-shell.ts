@@ -61,10 +61,14 @@ export interface CommandFound {
  * A command position (group 1: what opens it, a subshell `(` after a separator included), an unset variable
  * standing for nothing (group 2: `|$u wget`), commands that run another (`time`, `nohup`, `sudo`...) with
  * their options (group 3), a directory (group 4) and the command name (group 5), which may end in an unset
- * variable (`sh$xx`), and it must end there (see BOUNDARY): a form field `a=b&c=d` leaves the regex engine
- * without a match to hand back. The name is checked against the word lists by the caller.
+ * variable (`sh$xx`). A name of one letter is `w` (the only such command, checked below) or a binary under a
+ * `bin/` directory, and the name must end there (see BOUNDARY): `a;b;c` and a form field `a=b&c=d` leave the
+ * regex engine without a match to hand back, and a directory that is itself a command is then found as the
+ * name (`&bcdboot/r`). The name is checked against the word lists by the caller.
  */
-const COMMAND = /(^|[;|&\n\r`]\(?|\$\(|[<>]\(|<<<|[(){}=])[\t ]{0,8}(\$[a-z_][a-z0-9_]{0,15}[\t ]{1,8})?((?:(?:time|nohup|strace|ltrace|sudo|doas|env|exec|nice|timeout|xargs|stdbuf|command|builtin)[\t ]{1,8}(?:-{1,2}[a-z0-9]{1,8}[\t ]{1,8}|\d{1,5}[\t ]{1,8}){0,2}){0,2})(\/?(?:[a-z0-9._-]{1,20}\/){0,3})?([a-z][a-z0-9._+-]{0,31})(?:\$[a-z_][a-z0-9_]{0,15}|\$\{[a-z_][a-z0-9_]{0,15}\})?(?=$|[\s;|&<>)(`{}/])/g
+const COMMAND = /(^|[;|&\n\r`]\(?|\$\(|[<>]\(|<<<|[(){}=])[\t ]{0,8}(\$[a-z_][a-z0-9_]{0,15}[\t ]{1,8})?((?:(?:time|nohup|strace|ltrace|sudo|doas|env|exec|nice|timeout|xargs|stdbuf|command|builtin)[\t ]{1,8}(?:-{1,2}[a-z0-9]{1,8}[\t ]{1,8}|\d{1,5}[\t ]{1,8}){0,2}){0,2})(\/?(?:[a-z0-9._-]{1,20}\/){0,3})?([a-z][a-z0-9._+-]{1,31}|w|(?<=bin\/)[a-z])(?:\$[a-z_][a-z0-9_]{0,15}|\$\{[a-z_][a-z0-9_]{0,15}\})?(?=$|[\s;|&<>)(`{}/])/g
+if ('abcdefghijklmnopqrstuvwxyz'.split('').some((c) => c !== 'w' && commandWord(c) !== Word.none)) throw new Error('a one-letter command other than w')
+
 /**
  * COMMAND with only its name captured: most command positions name nothing (`a=b&c=d`), and a match with one
  * group is cheaper to hand back than one with five. The whole match is taken again, at the same position and
