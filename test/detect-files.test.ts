@@ -52,3 +52,15 @@ test('web shells by name', async (t) => {
   }
   for (const url of ['/shellfish.php', '/c99', '/shell', '/commands.php', '/alfa.html', '/shell.php/x']) t.same(rules(url), [], url)
 })
+
+test('a directory deep in a long path is found, in one search per rule', async (t) => {
+  const start = Date.now()
+  const deep = '/a'.repeat(5000)
+  t.same(rules(deep + '/.git/x'), ['sensitive-file-secret:5'], 'past 64 segments (once only the last was read)')
+  t.same(rules(deep + '/.idea/x'), ['sensitive-file-restricted:5'])
+  t.same(rules(deep + '/WEB-INF;x/web.xml'), ['sensitive-file-secret:5'], 'a path parameter after the name')
+  t.same(rules('/..'.repeat(10000) + '/x'), [])
+  t.same(rules('/.well-known'.repeat(5000) + '/x'), [])
+  t.same(rules('/'.repeat(60000)), [])
+  t.ok(Date.now() - start < 1000, 'in linear time')
+})

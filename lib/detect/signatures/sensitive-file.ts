@@ -109,21 +109,33 @@ const COPY = /(?:\.(?:bak|backup|bk|old|orig|save|sav|swp|swo|copy)|~)$/
 const SITE_ARCHIVE = /^(?:backups?|site|www|wwwroot|htdocs|public_html|web|website|db|database|dump|data|html|home|root|old|bak|archive|src|source|code|app|files|sql|httpdocs|public|release|full|latest)[-_.]?[\d-]{0,16}\.(?:zip|rar|7z|tar|tar\.gz|tgz|tar\.bz2|tbz2?|gz|bz2|xz|tar\.xz)$/
 const KEY_FILE = /\.(?:key|pem|ppk|p12|pfx|jks|keystore|kdbx|asc|gpg|ovpn)$/
 
-const SEGMENTS = 64
+const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+const SECRET_DOTS = [...SECRET_DOT_NAMES].map((n) => escape(n.slice(1))).join('|')
 
-/** One of the rules for the segment `name`, last segment or not. */
-function segmentRule (name: string, last: boolean): Rule | null {
+/**
+ * What the segments before the last can give, found by one search each instead of a walk over every segment:
+ * a secret (`/.git/`, `/WEB-INF/`, `/.env.local/`) and any other hidden or dev-server directory (not `.`, `..`,
+ * or a secret; a site publishes nothing under a hidden directory but `/.well-known/`, RFC 8615). A segment name ends at `/`, and also at `\` or `;` when `split` (see inspect).
+ */
+function directoryPatterns (end: string): { secret: RegExp, restricted: RegExp } {
+  return {
+    secret: new RegExp(`(?:^|/)(?:\\.(?:${SECRET_DOTS})(?=${end})|\\.env[._-]|\\.bash_|(?:${[...SECRET_DIRECTORIES].join('|')})(?=${end}))`),
+    restricted: new RegExp(`(?:^|/)(?:\\.(?!(?:\\.?|well-known|${SECRET_DOTS})(?=${end})|env[._-]|bash_)|(?:${[...RESTRICTED_DIRECTORIES].join('|')})(?=${end}))[^/]*/`)
+  }
+}
+const WHOLE = directoryPatterns('/|$')
+const SPLIT = directoryPatterns('[/\\\\;]|$')
+
+/** One of the rules for the last segment `name` (the segments before it: see directoryPatterns). */
+function segmentRule (name: string): Rule | null {
   if (name.charCodeAt(0) === 0x2e) {
     if (name === '.' || name === '..' || name === '.well-known') return null
     if (SECRET_DOT_NAMES.has(name)) return SECRET
     // `.env.local`, `.env.production`, `.env_backup`; `.bash_history`, `.bash_profile`.
     if (/^\.env[._-]/.test(name) || name.startsWith('.bash_')) return SECRET
-    // A site publishes nothing under a hidden directory but `/.well-known/` (RFC 8615).
-    if (!last || CRS_DOT_NAMES.has(name)) return RESTRICTED
-    return HIDDEN
+    return CRS_DOT_NAMES.has(name) ? RESTRICTED : HIDDEN
   }
   if (SECRET_DIRECTORIES.has(name)) return SECRET
-  if (!last) return RESTRICTED_DIRECTORIES.has(name) ? RESTRICTED : null
   if (SECRET_NAMES.has(name)) return SECRET
   // Every name below has an extension or a `~`.
   if (name.indexOf('.') === -1 && name.indexOf('~') === -1) return CRS_FILE_NAMES.has(name) ? RESTRICTED : INFO_NAMES.has(name) ? INFO : null
@@ -147,26 +159,25 @@ export const sensitiveFile: Detector = {
     const path = value.text
     // Backslashes separate segments on IIS; a `;` starts path parameters a servlet container drops.
     const split = (value.chars & (Char.backslash | Char.semicolon)) !== 0
-    let start = 0
-    for (let segments = 0; start < path.length; segments++) {
-      // No real path is this deep: past the bound only the last segment is read, so a long run of `/.x` costs little.
-      if (segments === SEGMENTS) start = Math.max(start, path.lastIndexOf('/') + 1)
-      let end = path.indexOf('/', start)
-      if (end === -1) end = path.length
-      const last = end === path.length
-      // Only a dot-name or a private directory matters before the last segment: skip the rest unsliced.
-      const first = path.charCodeAt(start)
-      if (end > start && (last || split || first === 0x2e || first === 0x40 || first === 0x77 || first === 0x6d || first === 0x61)) {
-        let name = path.slice(start, end)
-        if (split) {
-          const cut = name.search(/[\\;]/)
-          if (cut > 0) name = name.slice(0, cut)
-        }
-        const found = segmentRule(name, last)
-        if (found !== null && active(found, scope)) report(out, found, value, start, end - start)
+    const patterns = split ? SPLIT : WHOLE
+    for (const [rule, pattern] of [[SECRET, patterns.secret], [RESTRICTED, patterns.restricted]] as const) {
+      const match = active(rule, scope) ? pattern.exec(path) : null
+      if (match !== null) {
+        const start = match.index + (path.charCodeAt(match.index) === 0x2f ? 1 : 0)
+        const end = path.indexOf('/', start)
+        report(out, rule, value, start, (end === -1 ? path.length : end) - start)
       }
-      start = end + 1
     }
+    // The last segment: files, and names that count only there.
+    const start = path.lastIndexOf('/') + 1
+    if (start === path.length) return
+    let name = path.slice(start)
+    if (split) {
+      const cut = name.search(/[\\;]/)
+      if (cut > 0) name = name.slice(0, cut)
+    }
+    const found = segmentRule(name)
+    if (found !== null && active(found, scope)) report(out, found, value, start, path.length - start)
   }
 }
 
