@@ -115,12 +115,13 @@ const SECRET_DOTS = [...SECRET_DOT_NAMES].map((n) => escape(n.slice(1))).join('|
 /**
  * What the segments before the last can give, found by one search each instead of a walk over every segment:
  * a secret (`/.git/`, `/WEB-INF/`, `/.env.local/`) and any other hidden or dev-server directory (not `.`, `..`,
- * or a secret; a site publishes nothing under a hidden directory but `/.well-known/`, RFC 8615). A segment name ends at `/`, and also at `\` or `;` when `split` (see inspect).
+ * or a secret; a site publishes nothing under a hidden directory but `/.well-known/`, RFC 8615). A segment
+ * name ends at `/`, and also at `\` or `;` when `split` (see inspect).
  */
 function directoryPatterns (end: string): { secret: RegExp, restricted: RegExp } {
   return {
     secret: new RegExp(`(?:^|/)(?:\\.(?:${SECRET_DOTS})(?=${end})|\\.env[._-]|\\.bash_|(?:${[...SECRET_DIRECTORIES].join('|')})(?=${end}))`),
-    restricted: new RegExp(`(?:^|/)(?:\\.(?!(?:\\.?|well-known|${SECRET_DOTS})(?=${end})|env[._-]|bash_)|(?:${[...RESTRICTED_DIRECTORIES].join('|')})(?=${end}))[^/]*/`)
+    restricted: new RegExp(`(?:^|/)(?:\\.(?!(?:\\.?|well-known|${SECRET_DOTS})(?=${end})|env[._-]|bash_)|(?:${[...RESTRICTED_DIRECTORIES].join('|')})(?=${end}))`)
   }
 }
 const WHOLE = directoryPatterns('/|$')
@@ -162,11 +163,11 @@ export const sensitiveFile: Detector = {
     const patterns = split ? SPLIT : WHOLE
     for (const [rule, pattern] of [[SECRET, patterns.secret], [RESTRICTED, patterns.restricted]] as const) {
       const match = active(rule, scope) ? pattern.exec(path) : null
-      if (match !== null) {
-        const start = match.index + (path.charCodeAt(match.index) === 0x2f ? 1 : 0)
-        const end = path.indexOf('/', start)
-        report(out, rule, value, start, (end === -1 ? path.length : end) - start)
-      }
+      if (match === null) continue
+      const start = match.index + (path.charCodeAt(match.index) === 0x2f ? 1 : 0)
+      const end = path.indexOf('/', start)
+      // A hidden name that is the last segment is the last segment's to judge; no directory follows it.
+      if (end !== -1 || rule === SECRET) report(out, rule, value, start, (end === -1 ? path.length : end) - start)
     }
     // The last segment: files, and names that count only there.
     const start = path.lastIndexOf('/') + 1
