@@ -11,6 +11,7 @@ import { Char } from '../chars.js'
 import { active, report, reportMatch } from '../report.js'
 import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { CRS_JAVA_CLASSES } from './data/java-classes.js'
+import { prefixTree } from './prefix-tree.js'
 
 const CLASS: Rule = {
   id: 'java-class',
@@ -176,20 +177,9 @@ function base64Cores (word: string): string[] {
   return cores
 }
 
-// The cores as a tree of alternatives (`U(?:HJv...|nVu...)|...`): V8 reads each character of the value once
-// per position instead of once per core. A core that is the prefix of another is enough alone.
-function tree (keys: readonly string[]): string {
-  const byFirst = new Map<string, string[] | null>()
-  for (const key of keys) {
-    const rest = byFirst.get(key[0])
-    if (key.length === 1 || rest === null) byFirst.set(key[0], null)
-    else byFirst.set(key[0], [...(rest ?? []), key.slice(1)])
-  }
-  const alternatives = [...byFirst].map(([c, rest]) => escape(c) + (rest === null ? '' : tree(rest)))
-  return alternatives.length === 1 ? alternatives[0] : '(?:' + alternatives.join('|') + ')'
-}
 const BASE64_CORES = [...new Set(BASE64_WORDS.flatMap((w) => [w, w.toLowerCase()]).flatMap(base64Cores))].sort()
-const BASE64_PATTERN = new RegExp(tree(BASE64_CORES))
+// The cores as one tree of alternatives: each character of the value is read once per position.
+const BASE64_PATTERN = new RegExp(prefixTree(BASE64_CORES, escape))
 // Every core has a capital letter (checked here), so a value without one is not read.
 const CAPITAL = /[A-Z]/
 if (!BASE64_CORES.every((core) => CAPITAL.test(core))) throw new Error('a base64 core without a capital letter')

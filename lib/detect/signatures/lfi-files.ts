@@ -6,6 +6,7 @@
  * entries, walked from there (at most as far as the longest entry), says which.
  */
 import { LFI_OS_FILES } from './data/lfi-os-files.js'
+import { prefixTree } from './prefix-tree.js'
 
 /** A list of file fragments indexed for findFile. */
 export interface FileIndex {
@@ -46,25 +47,12 @@ function literal (c: string): string {
   return c === '/' ? '[/\\\\]' : c.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')
 }
 
-// Keys as a tree of alternatives (`e(?:tc|nv)|...`): V8 then reads each character once per position. A key
-// that is the prefix of another is enough alone.
-function tree (keys: readonly string[]): string {
-  const byFirst = new Map<string, string[] | null>()
-  for (const key of keys) {
-    const rest = byFirst.get(key[0])
-    if (key.length === 1 || rest === null) byFirst.set(key[0], null)
-    else byFirst.set(key[0], [...(rest ?? []), key.slice(1)])
-  }
-  const alternatives = [...byFirst].map(([c, rest]) => literal(c) + (rest === null ? '' : tree(rest)))
-  return alternatives.length === 1 ? alternatives[0] : '(?:' + alternatives.join('|') + ')'
-}
-
 // `\b` before a word character is isWordChar's boundary: the text is lowercase, and non-ASCII is no word character.
 function startPattern (keys: readonly string[]): RegExp {
   const unique = [...new Set(keys)].sort()
   const word = unique.filter((k) => isWordChar(k.charCodeAt(0)))
   const other = unique.filter((k) => !isWordChar(k.charCodeAt(0)))
-  return new RegExp('\\b' + tree(word) + '|' + tree(other), 'g')
+  return new RegExp('\\b' + prefixTree(word, literal) + '|' + prefixTree(other, literal), 'g')
 }
 
 // Characters of an entry the start pattern reads: fewer make a start at every `php:` or `.gi`, each one a
