@@ -107,7 +107,7 @@ test('options detect are validated with messages naming the option', async (t) =
   for (const [detect, message] of cases) {
     const app = Fastify()
     app.register(requestInfo, { detect: detect as any })
-    await t.rejects(app.ready(), message)
+    await t.rejects(async () => { await app.ready() }, message)
     await app.close()
   }
 })
@@ -159,7 +159,7 @@ test('options detect.impersonation are validated', async (t) => {
   ] as Array<[unknown, RegExp]>) {
     const app = Fastify()
     app.register(requestInfo, { detect: { impersonation: value as any } })
-    await t.rejects(app.ready(), message)
+    await t.rejects(async () => { await app.ready() }, message)
     await app.close()
   }
 })
@@ -194,7 +194,7 @@ test('behaviour: three attacks from one source raise repeated-attacks, with the 
   }
   await settledRecords(lines)
   const alert = lines.find((l) => l.msg === 'behaviour alert' && l.alert.scenario === 'repeated-attacks')
-  t.ok(alert, 'repeated-attacks alert')
+  if (alert === undefined) throw new Error('no repeated-attacks alert')
   t.equal(alert.alert.source, '2001:db8:1:2::/64', 'IPv6 sources are their /64')
   t.same(alert.alert.evidence.map((e: any) => e.reqId), ids)
   t.ok(alert.alert.evidence.every((e: any) => e.url === '/'), 'the query string stays out without logQuery')
@@ -207,6 +207,7 @@ test('behaviour: option ip masks the alert\'s source as it masks the records', a
   for (let i = 0; i < 11; i++) await app.inject({ url: `/nothing-${i}`, remoteAddress: '203.0.113.7' })
   await settledRecords(lines)
   const alert = lines.find((l) => l.msg === 'behaviour alert')
+  if (alert === undefined) throw new Error('no alert')
   t.equal(alert.source.ip, '203.0.113.0')
   t.equal(alert.request_info.alert.source, '203.0.113.0')
   await app.close()
@@ -221,7 +222,7 @@ test('options detect.behaviour are validated; false turns the windows off', asyn
   ] as Array<[unknown, RegExp]>) {
     const app = Fastify()
     app.register(requestInfo, { detect: { behaviour: value as any } })
-    await t.rejects(app.ready(), message)
+    await t.rejects(async () => { await app.ready() }, message)
     await app.close()
   }
   const { app, lines } = await build({ detect: { behaviour: false } })

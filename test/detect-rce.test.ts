@@ -1,4 +1,4 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import { createDetection } from '../lib/detect/index'
 import { rce } from '../lib/detect/signatures/rce'
 
@@ -8,7 +8,7 @@ const pl2 = at(2)
 const pl3 = at(3)
 const rules = (url: string, headers: Record<string, string> = {}, d = pl1) => d.request({ url, headers }).map((f) => f.rule).sort()
 const q = (value: string) => '/run?cmd=' + encodeURIComponent(value)
-const fires = (rule: string, values: string[], d = pl1) => async (t: Tap.Test) => {
+const fires = (rule: string, values: string[], d = pl1) => async (t: Test) => {
   for (const v of values) t.ok(rules(q(v), {}, d).includes(rule), v)
 }
 
