@@ -115,12 +115,12 @@ consumers.esm.catch(() => {})
 
 test('npm pack ships the built entry points and no sources', async (t) => {
   const { files } = await packed
-  for (const file of [...BUILT, 'package.json', 'README.md', 'LICENSE']) {
+  for (const file of [...BUILT, 'package.json', 'README.md', 'LICENSE', 'NOTICE.md']) {
     if (file === 'README.md' && !existsSync(join(root, 'README.md'))) continue
     t.ok(files.includes(file), `${file} is in the tarball`)
   }
-  t.same(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f)), [],
-    'nothing but dist/, package.json, README.md and LICENSE')
+  t.same(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'NOTICE.md'].includes(f)), [],
+    'nothing but dist/, package.json, README.md, LICENSE and NOTICE.md')
   t.same(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.d.mts')), [], 'no TypeScript sources')
   const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
   t.same(Object.keys(manifest.dependencies ?? {}).sort(), [...RUNTIME_DEPENDENCIES].sort(),
