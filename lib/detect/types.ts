@@ -53,6 +53,8 @@ export const Place = {
 
 /** Every place that carries an argument's value. */
 export const ARGUMENTS = Place.query | Place.body | Place.cookie
+/** Every place that carries an argument: query and body names and values, cookie values. */
+export const ARGUMENT_PLACES = ARGUMENTS | Place.queryName | Place.bodyName
 /** Every place. */
 export const ANYWHERE = (1 << 11) - 1
 
@@ -87,4 +89,9 @@ export interface Detector {
   readonly triggers: number
   /** Adds findings for one value through `report()`. Pure, linear in the value's length. */
   inspect (value: Inspected, scope: Scope, out: Threat[]): void
+}
+
+/** The rule constructor of one family: `const rule = ruleMaker('rfi')`, then `rule(id, paranoia, score, summary)`. */
+export function ruleMaker (kind: ThreatKind): (id: string, paranoia: Paranoia, score: number, summary: string) => Rule {
+  return (id, paranoia, score, summary) => ({ id, kind, paranoia, score, summary })
 }

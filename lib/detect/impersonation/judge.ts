@@ -1,14 +1,12 @@
 import { active, excerpt } from '../report.js'
-import type { Rule, Scope, Threat } from '../types.js'
+import { ruleMaker, type Rule, type Scope, type Threat } from '../types.js'
 import type { Claim } from './claim.js'
 import {
   ACCEPT, ACCEPT_LANGUAGE, BROWSERS, PREFLIGHT, SCRIPT_CIPHERS, SCRIPT_H2, SCRIPT_PSEUDO_ORDERS, SCRIPTS, SEC_FETCH, UPGRADE,
   type BrowserProfile
 } from './profiles.js'
 
-function rule (id: string, paranoia: Rule['paranoia'], score: number, summary: string): Rule {
-  return { id, kind: 'impersonation', paranoia, score, summary }
-}
+const rule = ruleMaker('impersonation')
 
 const BROWSER_UA = rule('impersonation-browser-ua', 1, 4,
   'A browser User-Agent on a request that is a script client\'s: its headers name the client (curl, wget, Python, Node), or its TLS or HTTP/2 fingerprint does while its headers are no browser\'s')

@@ -10,7 +10,7 @@
 import { decodeValue } from '../decode.js'
 import { active, report } from '../report.js'
 import { Char } from '../chars.js'
-import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { ANYWHERE, ARGUMENT_PLACES, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { ALL_FILES, SYSTEM_FILES, findFile } from './lfi-files.js'
 
 const TRAVERSAL: Rule = {
@@ -76,7 +76,6 @@ const HEX_NOTATION = /0x(?:2e|2f|5c)/g
 const HEX_CHARS: Record<string, string> = { '0x2e': '.', '0x2f': '/', '0x5c': '\\' }
 const NUL = /%(?:25)?00|%u0000/i
 
-const ARGUMENT = Place.query | Place.queryName | Place.body | Place.bodyName | Place.cookie
 
 /** The value's text as a file path: other headers decoded here (the framework only lowercases them), hex notation read. */
 function pathText (value: Inspected): string {
@@ -104,11 +103,11 @@ function traversal (value: Inspected, scope: Scope, out: Threat[], text: string)
 function inspect (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = pathText(value)
   if (active(TRAVERSAL, scope) && (text !== value.text || (value.chars & Char.dot) !== 0)) traversal(value, scope, out, text)
-  if ((value.place & (Place.path | ARGUMENT)) !== 0 && active(NULL_BYTE, scope) && value.raw.includes('%')) {
+  if ((value.place & (Place.path | ARGUMENT_PLACES)) !== 0 && active(NULL_BYTE, scope) && value.raw.includes('%')) {
     const m = NUL.exec(value.raw)
     if (m !== null) report(out, NULL_BYTE, value, Math.max(0, text.length - 1), 1)
   }
-  const rule = (value.place & ARGUMENT) !== 0 ? OS_FILE : value.place === Place.path ? SYSTEM_FILE_PATH : OS_FILE_HEADER
+  const rule = (value.place & ARGUMENT_PLACES) !== 0 ? OS_FILE : value.place === Place.path ? SYSTEM_FILE_PATH : OS_FILE_HEADER
   if (!active(rule, scope) || (value.chars & (Char.dot | Char.slash | Char.backslash)) === 0) return
   const found = findFile(text, rule === SYSTEM_FILE_PATH ? SYSTEM_FILES : ALL_FILES)
   if (found !== undefined) report(out, rule, value, found.at, found.entry.length)

@@ -1,13 +1,11 @@
 import { Char } from '../chars.js'
 import { active, report, reportMatch } from '../report.js'
-import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { ANYWHERE, ARGUMENT_PLACES, Place, ruleMaker, type Detector, type Inspected, type Scope, type Threat } from '../types.js'
 import { PHP_CONFIG_DIRECTIVES } from './data/php-config-directives.js'
 import { PHP_FUNCTIONS, PHP_WORD_FUNCTIONS } from './data/php-function-names-all.js'
 import { NOT_WANTED, findCalls, findDangerousCall, squeezed, withoutComments, type CallHits } from './php-code.js'
 
-function rule (id: string, paranoia: Rule['paranoia'], score: number, summary: string): Rule {
-  return { id, kind: 'php', paranoia, score, summary }
-}
+const rule = ruleMaker('php')
 
 const OPEN_TAG = rule('php-open-tag', 1, 5, 'A PHP opening tag: `<?php `, `<?=`, `<? `, `<?xml:`, or a template engine\'s `[php]`, `{php}`')
 const UPLOAD = rule('php-script-upload', 1, 5, 'An uploaded file name with a PHP extension (`.php5`, `.phtml`, `.phar`…) in `X-Filename` or a multipart `filename=`')
@@ -50,7 +48,6 @@ const FILENAME_HEADERS = new Set(['x-filename', 'x_filename', 'x.filename', 'x-f
 const DIRECTIVES = new Set(PHP_CONFIG_DIRECTIVES)
 const FUNCTIONS = new Set(PHP_FUNCTIONS)
 const WORD_FUNCTIONS = new Set(PHP_WORD_FUNCTIONS)
-const ARGUMENT_PLACES = Place.query | Place.queryName | Place.body | Place.bodyName | Place.cookie
 const CODE_PLACES = ARGUMENT_PLACES | Place.path
 
 function isDirectiveChar (c: number): boolean {

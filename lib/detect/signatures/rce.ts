@@ -7,36 +7,34 @@
  */
 import { decodeValue } from '../decode.js'
 import { active, report } from '../report.js'
-import { ANYWHERE, ARGUMENTS, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { ANYWHERE, ARGUMENTS, Place, ruleMaker, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { Reading, findCommand, shellText } from './rce-shell.js'
 import { findJndi } from './rce-log4shell.js'
 import * as P from './rce-patterns.js'
 import { commandWord, isUnixBinary, Word } from './rce-words.js'
 
-function rule (id: string, paranoia: 1 | 2 | 3, summary: string): Rule {
-  return { id, kind: 'rce', paranoia, score: 5, summary }
-}
+const rule = ruleMaker('rce')
 
-const UNIX_COMMAND = rule('rce-unix-command', 1, 'A unix command after a separator (`;`, `|`, `&&`, `` ` ``, `$(`, newline) or after `time`/`nohup`/`sudo`')
-const UNIX_LEADING = rule('rce-unix-command-leading', 1, 'An argument begins with a unix command and shell arguments (`ls -la /`, `cscli alerts list`)')
-const UNIX_SUBSTITUTION = rule('rce-unix-substitution', 1, 'Command, process or parameter substitution: `$(...)`, `<(...)`, `${...}`, `$[...]`')
-const UNIX_GLOB = rule('rce-unix-glob-path', 1, 'A bracket glob in a path: `/etc/pa[s]swd`, `/bi[n]/bash`')
-const UNIX_BRACE = rule('rce-unix-brace-expansion', 1, 'A brace expansion that spells a command: `{cat,/etc/passwd}`, `c{a,oun}t`')
-const UNIX_TILDE = rule('rce-unix-tilde-expansion', 1, 'Directory-stack tilde expansion `~+`, `~-`, `~-1`')
-const UNIX_HISTORY = rule('rce-unix-history-expansion', 1, 'History expansion by relative number: `!-1`')
-const UNIX_ALIAS = rule('rce-unix-alias', 1, 'A shell alias definition: `alias a=curl`')
-const UNIX_SHELL_PATH = rule('rce-unix-shell-path', 1, 'A binary under `bin/` (`/bin/sh`, `/usr/bin/perl`), `$SHELL`, or `/dev/tcp/` in an argument')
-const SHELLSHOCK = rule('rce-shellshock', 1, 'Shellshock: a value that opens with a bash function definition `() {` (CVE-2014-6271), in any header or argument')
-const LOG4SHELL = rule('rce-log4shell-jndi', 1, 'Log4Shell: a `${jndi:...}` lookup, also spelled with nested lookups (`${${lower:j}ndi:`, `${::-j}`), anywhere')
-const WINDOWS_SHELL = rule('rce-windows-shell', 1, 'A Windows shell with a command line: `cmd /c`, `powershell -enc`, `%comspec%`')
-const WINDOWS_BATCH = rule('rce-windows-batch', 1, 'A cmd.exe `FOR ... IN (...) DO` loop or `IF EXIST/DEFINED/==` test at a command position')
-const UNIX_WILDCARD = rule('rce-unix-wildcard-path', 2, 'Wildcards in consecutive path segments: `/???/c?t`, `/e??/p??s??`')
-const UNIX_LOOSE = rule('rce-unix-command-loose', 2, 'A command word that is also an English word after a separator and a space (`; top`)')
-const UNIX_BRACE_LIST = rule('rce-unix-brace-list', 2, 'A brace list with an empty item: `{,ifconfig}`, `{,cd,/etc,}`')
-const FORK_BOMB = rule('rce-fork-bomb', 2, 'A shell function that calls itself twice in the background: `:(){ :|:& };:`')
-const SQLITE_DOT = rule('rce-sqlite-dot-command', 2, 'SQLite shell dot commands after a statement: `;.shell`, `;.system`')
-const MAIL_INJECTION = rule('rce-mail-command-injection', 2, 'CRLF followed by an SMTP, POP3 or IMAP command (`MAIL FROM:`, `RETR`, `a001 EXAMINE`)')
-const UNIX_ALONE = rule('rce-unix-command-alone', 3, 'A value that is only a command name (`id`, `who`)')
+const UNIX_COMMAND = rule('rce-unix-command', 1, 5, 'A unix command after a separator (`;`, `|`, `&&`, `` ` ``, `$(`, newline) or after `time`/`nohup`/`sudo`')
+const UNIX_LEADING = rule('rce-unix-command-leading', 1, 5, 'An argument begins with a unix command and shell arguments (`ls -la /`, `cscli alerts list`)')
+const UNIX_SUBSTITUTION = rule('rce-unix-substitution', 1, 5, 'Command, process or parameter substitution: `$(...)`, `<(...)`, `${...}`, `$[...]`')
+const UNIX_GLOB = rule('rce-unix-glob-path', 1, 5, 'A bracket glob in a path: `/etc/pa[s]swd`, `/bi[n]/bash`')
+const UNIX_BRACE = rule('rce-unix-brace-expansion', 1, 5, 'A brace expansion that spells a command: `{cat,/etc/passwd}`, `c{a,oun}t`')
+const UNIX_TILDE = rule('rce-unix-tilde-expansion', 1, 5, 'Directory-stack tilde expansion `~+`, `~-`, `~-1`')
+const UNIX_HISTORY = rule('rce-unix-history-expansion', 1, 5, 'History expansion by relative number: `!-1`')
+const UNIX_ALIAS = rule('rce-unix-alias', 1, 5, 'A shell alias definition: `alias a=curl`')
+const UNIX_SHELL_PATH = rule('rce-unix-shell-path', 1, 5, 'A binary under `bin/` (`/bin/sh`, `/usr/bin/perl`), `$SHELL`, or `/dev/tcp/` in an argument')
+const SHELLSHOCK = rule('rce-shellshock', 1, 5, 'Shellshock: a value that opens with a bash function definition `() {` (CVE-2014-6271), in any header or argument')
+const LOG4SHELL = rule('rce-log4shell-jndi', 1, 5, 'Log4Shell: a `${jndi:...}` lookup, also spelled with nested lookups (`${${lower:j}ndi:`, `${::-j}`), anywhere')
+const WINDOWS_SHELL = rule('rce-windows-shell', 1, 5, 'A Windows shell with a command line: `cmd /c`, `powershell -enc`, `%comspec%`')
+const WINDOWS_BATCH = rule('rce-windows-batch', 1, 5, 'A cmd.exe `FOR ... IN (...) DO` loop or `IF EXIST/DEFINED/==` test at a command position')
+const UNIX_WILDCARD = rule('rce-unix-wildcard-path', 2, 5, 'Wildcards in consecutive path segments: `/???/c?t`, `/e??/p??s??`')
+const UNIX_LOOSE = rule('rce-unix-command-loose', 2, 5, 'A command word that is also an English word after a separator and a space (`; top`)')
+const UNIX_BRACE_LIST = rule('rce-unix-brace-list', 2, 5, 'A brace list with an empty item: `{,ifconfig}`, `{,cd,/etc,}`')
+const FORK_BOMB = rule('rce-fork-bomb', 2, 5, 'A shell function that calls itself twice in the background: `:(){ :|:& };:`')
+const SQLITE_DOT = rule('rce-sqlite-dot-command', 2, 5, 'SQLite shell dot commands after a statement: `;.shell`, `;.system`')
+const MAIL_INJECTION = rule('rce-mail-command-injection', 2, 5, 'CRLF followed by an SMTP, POP3 or IMAP command (`MAIL FROM:`, `RETR`, `a001 EXAMINE`)')
+const UNIX_ALONE = rule('rce-unix-command-alone', 3, 5, 'A value that is only a command name (`id`, `who`)')
 
 // Where each group of rules looks. Headers other than User-Agent and Referer only carry whole-request attacks.
 const SHELL_PLACES = ARGUMENTS | Place.queryName | Place.bodyName

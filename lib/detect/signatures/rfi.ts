@@ -9,11 +9,9 @@
  */
 import { active, report } from '../report.js'
 import { Char } from '../chars.js'
-import { Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { ARGUMENT_PLACES, Place, ruleMaker, type Detector, type Inspected, type Scope, type Threat } from '../types.js'
 
-function rule (id: string, paranoia: 1 | 2, score: number, summary: string): Rule {
-  return { id, kind: 'rfi', paranoia, score, summary }
-}
+const rule = ruleMaker('rfi')
 
 const TRAILING_QUESTION = rule('rfi-url-trailing-question', 1, 5,
   'An argument is a URL (http, https, ftp, ftps, file) ending in `?`: the appended extension becomes its query string')
@@ -30,7 +28,6 @@ const URL_ARGUMENT = rule('rfi-url-argument', 2, 5,
 const URL_PATH = rule('rfi-url-path', 2, 5,
   'The path carries a URL (`/https://...`, `/file:///...`)')
 
-const ARGUMENT = Place.query | Place.queryName | Place.body | Place.bodyName | Place.cookie
 
 // `name=` before the value when a whole form body is one text value.
 const PAIR = '(?:[a-z0-9_.\\[\\]-]{1,64}=)?'
@@ -115,7 +112,7 @@ function inspect (value: Inspected, scope: Scope, out: Threat[]): void {
 export const rfi: Detector = {
   kind: 'rfi',
   rules: [TRAILING_QUESTION, IP_HOST, INCLUDE_PARAMETER, SCRIPT_URL, PAGE_URL, URL_ARGUMENT, URL_PATH],
-  places: ARGUMENT | Place.path,
+  places: ARGUMENT_PLACES | Place.path,
   triggers: Char.colon | Char.question,
   inspect
 }

@@ -6,13 +6,12 @@
  */
 import { Char } from '../chars.js'
 import { active, report } from '../report.js'
-import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { ANYWHERE, Place, ruleMaker, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { sqlView } from './sqli-normalize.js'
 import * as P from './sqli-patterns.js'
 import { Word, scanWords, wordHits } from './sqli-words.js'
 
-type Paranoia = Rule['paranoia']
-const rule = (id: string, paranoia: Paranoia, score: number, summary: string): Rule => ({ id, kind: 'sqli', paranoia, score, summary })
+const rule = ruleMaker('sqli')
 
 const R = {
   tautology: rule('sqli-tautology', 1, 5, "A condition decided by literals after a connective: `' or 1=1`, `\" or \"a\"=\"a`, `and 1=2`"),

@@ -10,16 +10,16 @@
  */
 import { Char } from '../chars.js'
 import { active, report } from '../report.js'
-import { ARGUMENTS, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { ARGUMENTS, Place, ruleMaker, type Detector, type Inspected, type Scope, type Threat } from '../types.js'
 import { ADDRESS_DOMAINS, LOOPBACK_DOMAINS, LOOPBACK_NAMES, METADATA_NAMES } from './data/ssrf-hosts.js'
 
-const rule = (id: string, paranoia: 1 | 2, summary: string): Rule => ({ id, kind: 'ssrf', paranoia, score: 5, summary })
-const METADATA = rule('ssrf-cloud-metadata', 1, 'A URL to an instance-metadata service: 169.254.0.0/16, `metadata.google.internal`, `100.100.100.200`, `fd00:ec2::254`')
-const LOOPBACK = rule('ssrf-loopback', 1, 'A URL to the server itself: `localhost` and its aliases, 127.0.0.0/8, 0.0.0.0, `[::1]`, in any notation; or `localhost/` with no scheme')
-const SCHEME = rule('ssrf-scheme', 1, 'A URL whose scheme speaks another protocol through the fetcher: `gopher://`, `dict://`, `tftp://`, `ldap://`, `jar:`, `netdoc:`, a `file:` argument')
-const PRIVATE = rule('ssrf-private-address', 2, 'A URL to a private or non-global address: 10/8, 172.16/12, 192.168/16, 100.64/10, IPv6 outside 2000::/3')
-const ENCODED = rule('ssrf-encoded-address', 2, 'A URL host written as an IP address in an unusual notation: `0x7f.1`, `2130706433`, `0177.0.0.1`, `[::ffff:7f00:1]`, `①②⑦.⓪.⓪.①`')
-const DATA_URI = rule('ssrf-data-uri', 2, 'An argument that is a non-media `data:` URI (`data:text/plain;base64,...`)')
+const rule = ruleMaker('ssrf')
+const METADATA = rule('ssrf-cloud-metadata', 1, 5, 'A URL to an instance-metadata service: 169.254.0.0/16, `metadata.google.internal`, `100.100.100.200`, `fd00:ec2::254`')
+const LOOPBACK = rule('ssrf-loopback', 1, 5, 'A URL to the server itself: `localhost` and its aliases, 127.0.0.0/8, 0.0.0.0, `[::1]`, in any notation; or `localhost/` with no scheme')
+const SCHEME = rule('ssrf-scheme', 1, 5, 'A URL whose scheme speaks another protocol through the fetcher: `gopher://`, `dict://`, `tftp://`, `ldap://`, `jar:`, `netdoc:`, a `file:` argument')
+const PRIVATE = rule('ssrf-private-address', 2, 5, 'A URL to a private or non-global address: 10/8, 172.16/12, 192.168/16, 100.64/10, IPv6 outside 2000::/3')
+const ENCODED = rule('ssrf-encoded-address', 2, 5, 'A URL host written as an IP address in an unusual notation: `0x7f.1`, `2130706433`, `0177.0.0.1`, `[::ffff:7f00:1]`, `①②⑦.⓪.⓪.①`')
+const DATA_URI = rule('ssrf-data-uri', 2, 5, 'An argument that is a non-media `data:` URI (`data:text/plain;base64,...`)')
 
 const enum Target { None, Private, Loopback, Metadata }
 

@@ -1,7 +1,7 @@
 import { Char } from '../chars.js'
 import { decodeEntities, percentDecode } from '../decode.js'
 import { active, report, reportMatch } from '../report.js'
-import { ANYWHERE, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
+import { ANYWHERE, Place, ruleMaker, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { DANGEROUS_TAG as DANGEROUS_TAG_PATTERN, EVENT_HANDLER as EVENT_HANDLER_PATTERN, HTML_TAG as HTML_TAG_PATTERN, SCRIPT_TAG as SCRIPT_TAG_PATTERN, findSpacedTag } from './xss-tags.js'
 import {
   ANGULAR_ESCAPE, CSS_SCRIPT, DANGEROUS_ATTRIBUTE, DATA_URL, DOM_ACCESS, JSFUCK, JS_CALL,
@@ -9,9 +9,7 @@ import {
   withoutBlockComments
 } from './xss-script.js'
 
-function rule (id: string, paranoia: Rule['paranoia'], score: number, summary: string): Rule {
-  return { id, kind: 'xss', paranoia, score, summary }
-}
+const rule = ruleMaker('xss')
 
 const SCRIPT_TAG = rule('xss-script-tag', 1, 5, 'A `<script` or `</script` tag, also after whitespace or namespaced (`< x:script`)')
 const DANGEROUS_TAG = rule('xss-dangerous-tag', 1, 5, 'A tag that loads or runs content (iframe, object, embed, svg, base, link, meta, style, form, vmlframe, `<?import`…), or any such tag or script spelt with gaps (`<f o r m`)')
