@@ -1,7 +1,7 @@
 import { charClasses } from './chars.js'
 import { decodeValue } from './decode.js'
 import { DETECTORS } from './families.js'
-import { Place, type Detector, type Inspected, type Paranoia, type Rule, type Scope, type Threat } from './types.js'
+import { Place, type Detector, type Inspected, type Paranoia, type Scope, type Threat } from './types.js'
 
 export type { Detector, Inspected, Paranoia, Rule, Scope, Threat, ThreatKind } from './types.js'
 
@@ -25,7 +25,6 @@ export interface DetectionSettings {
 
 /** The detectors bound to settings: pure functions of the request parts they are given. */
 export interface Detection {
-  readonly rules: readonly Rule[]
   /** Findings in the URL and headers. */
   request (parts: RequestParts): Threat[]
   /**
@@ -76,7 +75,6 @@ export function threatScore (threats: readonly Threat[]): number {
 
 export function createDetection (settings: DetectionSettings, detectors: readonly Detector[] = DETECTORS): Detection {
   const scope: Scope = { paranoia: settings.paranoia, disabled: new Set(settings.disable) }
-  const rules = detectors.flatMap((d) => d.rules)
   // Detectors per place bit, keeping only those with a rule that runs in this scope.
   const byPlace: Detector[][] = []
   for (let bit = 0; bit < 11; bit++) {
@@ -228,7 +226,7 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
     return budget.left >= 0
   }
 
-  return { rules, request, body }
+  return { request, body }
 }
 
 /**

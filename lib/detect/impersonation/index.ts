@@ -1,6 +1,6 @@
 import type { UserAgentInfo } from '../../fingerprint/user-agent.js'
 import { active, excerpt } from '../report.js'
-import type { Paranoia, Rule, Scope, Threat } from '../types.js'
+import type { Paranoia, Scope, Threat } from '../types.js'
 import { createClaims, type Claim } from './claim.js'
 import { judge, RULES, UNSEEN } from './judge.js'
 import { LearnedProfiles } from './sketch.js'
@@ -46,7 +46,6 @@ export interface ImpersonationSettings {
 }
 
 export interface Impersonation {
-  readonly rules: readonly Rule[]
   /** The finding for a request whose claimed client does not match what it sends; pure apart from learning. */
   check (traits: ClientTraits): Threat | undefined
 }
@@ -101,7 +100,7 @@ export function createImpersonation (settings: ImpersonationSettings): Impersona
     return found ?? undefined
   }
 
-  return { rules: RULES, check }
+  return { check }
 }
 
 type Results = Map<string, Threat | null>
