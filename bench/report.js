@@ -9,6 +9,8 @@
 const TARGETS = { bare: 0.65, 'fastify-logging': 1.0, 'plugin-devnull': 0.9 }
 /** CPU µs per request that attack detection may add: plugin against plugin-no-detect. */
 const DETECTION_TARGET = 5
+/** The respond layer (rules, a rate limit, the ban check; memory store): plugin-respond at least this of plugin. */
+const RESPOND_TARGET = 0.95
 
 const number = (value, digits) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 // A share of one CPU; NaN (other load without /proc/stat) is shown as unknown, and -0 as 0.
@@ -86,6 +88,11 @@ function printReport (summaries, rounds, { rate }) {
     const added = median(rounds.plugin.map((round, i) => round.cpuPerRequest - rounds['plugin-no-detect'][i].cpuPerRequest))
     console.log(`Detection: plugin - plugin-no-detect = ${added >= 0 ? '+' : ''}${number(added, 2)} CPU µs per request ` +
       `(median of the rounds' differences; target <= ${DETECTION_TARGET}) ${added <= DETECTION_TARGET ? 'PASS' : 'FAIL'}\n`)
+  }
+  if (rounds['plugin-respond'] !== undefined) {
+    const pairedRespond = (ratio) => median(rounds['plugin-respond'].map((round, i) => ratio(round, rounds.plugin[i])))
+    console.log(`Respond: plugin-respond / plugin = req/s ${rate ? 'n/a (fixed rate)' : verdict(pairedRespond((r, p) => r.rps / p.rps), RESPOND_TARGET)}, ` +
+      `CPU per request ${verdict(pairedRespond((r, p) => p.cpuPerRequest / r.cpuPerRequest), RESPOND_TARGET)}\n`)
   }
   for (const note of caveats(summaries, rate)) console.log(`note: ${note}`)
 }

@@ -10,7 +10,7 @@ const BROWSER_HEADERS = require('./browser-headers.js')
 const { pinCpus, Child, machineBusyMicros } = require('./processes.js')
 const { formatRound, summarise, printReport } = require('./report.js')
 
-const CONFIGURATIONS = ['bare', 'fastify-logging', 'plugin', 'plugin-no-detect', 'plugin-devnull']
+const CONFIGURATIONS = ['bare', 'fastify-logging', 'plugin', 'plugin-no-detect', 'plugin-respond', 'plugin-devnull']
 
 const USAGE = `usage: node bench/run.js [options]
   --rounds N       measured rounds per configuration (default 9)

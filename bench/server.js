@@ -2,7 +2,7 @@
 
 // One benchmarked server, alone in its process so that process.cpuUsage() (user + system time of every
 // thread: the main thread, the pino transport worker, libuv's pool) measures exactly its cost.
-// Usage: node server.js <bare|fastify-logging|plugin|plugin-no-detect|plugin-devnull> <sink port>
+// Usage: node server.js <bare|fastify-logging|plugin|plugin-no-detect|plugin-respond|plugin-devnull> <sink port>
 // IPC: sends { port } once listening, then answers 'begin' with {} and 'end' with the CPU and wall time since
 // 'begin'. When the parent disconnects (done, or gone) it shuts down cleanly and the process exits.
 
@@ -29,6 +29,21 @@ const CONFIGURATIONS = {
   plugin: withPlugin,
   // The plugin without attack detection: the difference to plugin is what detection costs.
   'plugin-no-detect': (stream) => withPlugin(stream, { detect: false }),
+  // The plugin with the respond layer on, enforcing: rules of each common kind, a rate limit per client that the
+  // load stays under, and the ban check (memory store). The difference to plugin is what responding costs.
+  'plugin-respond': (stream) => withPlugin(stream, {
+    respond: {
+      mode: 'block',
+      rules: [
+        { id: 'office', action: 'allow', match: { ip: ['10.0.0.0/8', '2001:db8::/32'] } },
+        { id: 'bad-ja3', action: 'block', match: { ja3: ['e7d705a3286e19ea42f587b344ee6865', '6734f37431670b3ab4292b8f60f29984'] } },
+        { id: 'scanners', action: 'block', match: { uaFamily: ['sqlmap', 'nikto'] } },
+        { id: 'wp', action: 'ban', match: { path: ['/wp-admin', '/wp-login.php'] } },
+        { id: 'attacks', action: 'block', match: { threatScore: 5 } }
+      ],
+      rateLimits: [{ id: 'per-ip', max: 1e9, window: '1m' }]
+    }
+  }),
   // The same records written to /dev/null by pino's own file transport: the baseline of shipping's cost.
   'plugin-devnull': withPlugin
 }
