@@ -1,0 +1,350 @@
+import type { Ban, BanRequest, RespondStore, StoreEvents, WindowCount, WindowHit } from '../types.js'
+import { BanTable } from './ban-table.js'
+import { BAN, BANS, HIT, SCRIPTS, UNBAN, parseCounts, parseMessage, type Script } from './redis-scripts.js'
+
+/**
+ * The methods of an ioredis client (https://github.com/redis/ioredis) the store calls. ioredis's `Redis` fits;
+ * it is described here so that this package neither loads nor depends on ioredis.
+ */
+export interface RedisClient {
+  /** ioredis connection status: commands are only sent while it is `'ready'`. */
+  readonly status: string
+  /** Set by ioredis's `Cluster`, which the store refuses. */
+  readonly isCluster?: boolean
+  evalsha (sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  eval (script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  script (subcommand: 'LOAD', script: string): Promise<unknown>
+  duplicate (override: { autoResubscribe: boolean, lazyConnect: boolean, enableOfflineQueue: boolean }): RedisSubscriber
+  on (event: 'ready', listener: () => void): unknown
+  removeListener (event: 'ready', listener: () => void): unknown
+}
+
+/** The second connection, which only listens to the bans channel. */
+export interface RedisSubscriber {
+  readonly status: string
+  subscribe (channel: string): Promise<unknown>
+  unsubscribe (channel: string): Promise<unknown>
+  quit (): Promise<unknown>
+  disconnect (): void
+  on (event: 'ready' | 'close', listener: () => void): unknown
+  on (event: 'message', listener: (channel: string, message: string) => void): unknown
+  on (event: 'error', listener: (err: Error) => void): unknown
+  removeListener (event: 'ready' | 'close' | 'message', listener: (...args: any[]) => void): unknown
+}
+
+/** Options of the Redis store. */
+export interface RedisStoreOptions {
+  /**
+   * Put before every key and before the channel name, so that several services can share one Redis.
+   * @default 'request-info:'
+   */
+  prefix?: string
+  /**
+   * Longest wait on Redis, ms: `hit()` rejects after it (the caller counts locally or fails closed); `ban()`
+   * and `unban()` resolve with their local effect, which is sent again when Redis is back if it failed.
+   * @default 100
+   */
+  timeout?: number
+  /**
+   * Bans held locally; the one that ends first goes first.
+   * @default 100000
+   */
+  maxBans?: number
+  /** Where failures and reconciliations are reported. */
+  events?: StoreEvents
+}
+
+/** A ban or an unban made here and not yet confirmed by Redis; `sent` while its script is out. */
+interface Change {
+  readonly ban: { readonly request: BanRequest, readonly now: number } | undefined
+  sent: boolean
+}
+
+/**
+ * Counters and bans shared by every instance connected to one Redis (a single server or one behind Sentinel;
+ * Redis Cluster is not supported: the scripts touch several keys that Cluster could place on different nodes).
+ *
+ * `banned()` and `list()` read a local copy of the bans, kept current by pub/sub on a second connection
+ * (`client.duplicate()`), so a ban check never waits on the network. `hit()` sends one EVALSHA for all the
+ * windows of a request. While Redis is away bans and unbans take effect locally and are remembered; each time
+ * both connections are back they are sent, and the local copy is replaced by the shared bans.
+ */
+export class RedisStore implements RespondStore {
+  readonly bans: BanTable
+  private readonly prefix: string
+  private readonly channel: string
+  private readonly timeout: number
+  private readonly events: StoreEvents | undefined
+  private readonly subscriber: RedisSubscriber
+  /** Local changes Redis has not confirmed, by key: they win over messages about the same key. */
+  private readonly pending = new Map<string, Change>()
+  /** Failure kinds reported since the last reconciliation: one report each per outage. */
+  private readonly reported = new Set<string>()
+  private subscribed = false
+  private syncing = false
+  private syncAgain = false
+  /** Changes applied while a reconciliation is out, applied again over the bans it reads. */
+  private recent: Map<string, Ban | undefined> | undefined
+  private closing: Promise<void> | undefined
+
+  constructor (private readonly client: RedisClient, options: RedisStoreOptions = {}) {
+    if (client.isCluster === true) throw new TypeError('RedisStore: Redis Cluster is not supported (use a single Redis or Sentinel)')
+    const { prefix = 'request-info:', timeout = 100, maxBans = 100_000, events } = options
+    if (typeof prefix !== 'string') throw new TypeError(`RedisStore options.prefix: ${String(prefix)} is not a string`)
+    if (typeof timeout !== 'number' || !(timeout > 0) || !Number.isFinite(timeout)) {
+      throw new TypeError(`RedisStore options.timeout: ${String(timeout)} is not a positive number of ms`)
+    }
+    if (!Number.isSafeInteger(maxBans) || maxBans < 1) {
+      throw new TypeError(`RedisStore options.maxBans: ${String(maxBans)} is not a positive integer`)
+    }
+    this.prefix = prefix
+    this.channel = prefix + 'bans'
+    this.timeout = timeout
+    this.events = events
+    this.bans = new BanTable(maxBans)
+
+    // The duplicate subscribes itself on every connection (not ioredis's autoResubscribe) so that the store
+    // knows when messages flow again and reconciles after that point; it never queues commands.
+    this.subscriber = client.duplicate({ autoResubscribe: false, lazyConnect: false, enableOfflineQueue: false })
+    this.subscriber.on('ready', this.onSubscriberReady)
+    this.subscriber.on('close', this.onSubscriberClose)
+    this.subscriber.on('message', this.onMessage)
+    this.subscriber.on('error', (err) => this.fail(err, 'subscriber'))
+    client.on('ready', this.onReady)
+    if (client.status === 'ready') this.loadScripts()
+  }
+
+  async hit (hits: readonly WindowHit[], now: number): Promise<WindowCount[]> {
+    if (hits.length === 0) return []
+    this.checkReady()
+    const keys: string[] = []
+    const lives: number[] = []
+    for (const { key, window } of hits) {
+      const index = Math.floor(now / window)
+      keys.push(`${this.prefix}rl:${key}:${index}`, `${this.prefix}rl:${key}:${index - 1}`)
+      lives.push(Math.ceil(window * 2))
+    }
+    return parseCounts(await deadline(this.run(HIT, keys, lives), this.timeout, 'hit'), hits.length)
+  }
+
+  banned (key: string, now: number): Ban | undefined {
+    return this.bans.get(key, now)
+  }
+
+  list (now: number): Ban[] {
+    return this.bans.list(now)
+  }
+
+  /** In force here at once; resolves with the ban as Redis escalated it, or the local one if Redis is away. */
+  async ban (request: BanRequest, now: number): Promise<Ban> {
+    const local = this.bans.issue(request, now)
+    this.recent?.set(request.key, local)
+    const change: Change = { ban: { request, now }, sent: false }
+    this.pending.set(request.key, change)
+    try {
+      this.checkReady()
+      return await deadline(this.pushBan(request.key, change), this.timeout, 'ban')
+    } catch (err) {
+      this.fail(err, 'ban')
+      return local
+    }
+  }
+
+  async unban (key: string): Promise<boolean> {
+    const local = this.bans.delete(key)
+    this.recent?.set(key, undefined)
+    const change: Change = { ban: undefined, sent: false }
+    this.pending.set(key, change)
+    try {
+      this.checkReady()
+      return await deadline(this.pushUnban(key, change), this.timeout, 'unban') || local
+    } catch (err) {
+      this.fail(err, 'unban')
+      return local
+    }
+  }
+
+  /** Stops listening; unsubscribes and closes the second connection. The client given is left open. */
+  close (): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown (): Promise<void> {
+    this.client.removeListener('ready', this.onReady)
+    this.subscriber.removeListener('ready', this.onSubscriberReady)
+    this.subscriber.removeListener('message', this.onMessage)
+    this.subscribed = false
+    try {
+      if (this.subscriber.status !== 'ready') throw new Error('not connected')
+      await this.subscriber.unsubscribe(this.channel)
+      await this.subscriber.quit()
+    } catch {
+      // Not connected, or the connection dropped meanwhile: nothing to say goodbye to.
+      this.subscriber.disconnect()
+    }
+  }
+
+  private readonly onReady = (): void => {
+    this.loadScripts()
+    if (this.subscribed) void this.sync()
+  }
+
+  private readonly onSubscriberReady = (): void => {
+    this.subscriber.subscribe(this.channel).then(() => {
+      this.subscribed = true
+      if (this.client.status === 'ready') void this.sync()
+    }, (err) => this.fail(err, 'subscribe'))
+  }
+
+  private readonly onSubscriberClose = (): void => {
+    this.subscribed = false
+  }
+
+  private readonly onMessage = (channel: string, message: string): void => {
+    if (channel !== this.channel) return
+    let parsed
+    try {
+      parsed = parseMessage(message)
+    } catch (err) {
+      // Every malformed message is reported: it is not an outage but someone writing to the channel.
+      this.events?.error(err, 'message')
+      return
+    }
+    const key = 'unban' in parsed ? parsed.unban : parsed.key
+    if (this.pending.has(key)) return
+    if ('unban' in parsed) {
+      this.bans.delete(key)
+      this.recent?.set(key, undefined)
+    } else {
+      this.apply(parsed)
+    }
+  }
+
+  /** Preloads the scripts so that the first EVALSHA after a (re)connection finds them. */
+  private loadScripts (): void {
+    for (const { lua } of SCRIPTS) this.client.script('LOAD', lua).catch((err) => this.fail(err, 'load'))
+  }
+
+  /**
+   * Sends the changes made while Redis was away, then replaces the local bans with the shared ones (the
+   * changes applied meanwhile are applied again over them). One at a time; a request during one runs after it.
+   */
+  private async sync (): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true
+      return
+    }
+    this.syncing = true
+    try {
+      do {
+        this.syncAgain = false
+        this.recent = new Map()
+        const pushes: Array<Promise<unknown>> = []
+        for (const [key, change] of this.pending) {
+          if (!change.sent) pushes.push(change.ban !== undefined ? this.pushBan(key, change) : this.pushUnban(key, change))
+        }
+        await Promise.all(pushes)
+        const now = Date.now()
+        const reply = await this.run(BANS, [this.prefix + 'bans', this.prefix + 'bans:ends'], [now])
+        this.bans.replace(this.readBans(reply, now))
+        for (const [key, ban] of this.recent) {
+          if (ban === undefined) this.bans.delete(key)
+          else this.bans.put(ban)
+        }
+        this.recent = undefined
+        this.reported.clear()
+        this.events?.reconciled?.(this.bans.size)
+      } while (this.syncAgain)
+    } catch (err) {
+      this.fail(err, 'reconcile')
+    } finally {
+      this.syncing = false
+      this.recent = undefined
+    }
+  }
+
+  /** The bans in force of the BANS script's reply (field, value, field, value, …); others are reported. */
+  private readBans (reply: unknown, now: number): Ban[] {
+    if (!Array.isArray(reply)) throw new TypeError('bans script: the reply is not an array')
+    const out: Ban[] = []
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      try {
+        const ban = parseMessage(reply[i + 1])
+        if ('unban' in ban || ban.key !== reply[i]) throw new TypeError(`${this.prefix}bans field ${String(reply[i])}: not a ban on that key`)
+        if (ban.until > now) out.push(ban)
+      } catch (err) {
+        this.fail(err, 'reconcile')
+      }
+    }
+    return out
+  }
+
+  private async pushBan (key: string, change: Change): Promise<Ban> {
+    const { request, now } = change.ban as { request: BanRequest, now: number }
+    const keys = [`${this.prefix}offences:${key}`, this.prefix + 'bans', this.prefix + 'bans:ends']
+    const args = [this.channel, key, request.reason, request.mode, request.ttl, request.escalation, request.maxTtl,
+      Math.ceil(request.recidive), now]
+    const ban = parseMessage(await this.push(change, BAN, keys, args))
+    if ('unban' in ban) throw new TypeError('ban script: the reply is not a ban')
+    if (this.pending.get(key) === change) {
+      this.pending.delete(key)
+      this.apply(ban)
+    }
+    return ban
+  }
+
+  private async pushUnban (key: string, change: Change): Promise<boolean> {
+    const removed = await this.push(change, UNBAN, [this.prefix + 'bans', this.prefix + 'bans:ends'], [this.channel, key])
+    if (this.pending.get(key) === change) this.pending.delete(key)
+    return removed === 1
+  }
+
+  /** Runs a change's script, marked as sent meanwhile: a change that failed is sent again on reconnection. */
+  private async push (change: Change, script: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
+    change.sent = true
+    try {
+      return await this.run(script, keys, args)
+    } catch (err) {
+      change.sent = false
+      throw err
+    }
+  }
+
+  /** A ban from Redis into the local table (an ended one is ignored: it must not evict one in force). */
+  private apply (ban: Ban): void {
+    if (ban.until <= Date.now()) return
+    this.bans.put(ban)
+    this.recent?.set(ban.key, ban)
+  }
+
+  /** EVALSHA; EVAL when the server has lost the script (SCRIPT FLUSH, a failover to a replica that never loaded it). */
+  private async run (script: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await this.client.evalsha(script.sha, keys.length, ...keys, ...args)
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
+      return await this.client.eval(script.lua, keys.length, ...keys, ...args)
+    }
+  }
+
+  /** Throws at once unless the connection is up: never queue behind a dead one (ioredis's offline queue). */
+  private checkReady (): void {
+    if (this.client.status !== 'ready') throw new Error(`Redis is not ready (connection ${this.client.status})`)
+  }
+
+  private fail (err: unknown, step: string): void {
+    if (this.reported.has(step)) return
+    this.reported.add(step)
+    this.events?.error(err, step)
+  }
+}
+
+/** `promise`, or a rejection naming `step` after `ms`. */
+function deadline<T> (promise: Promise<T>, ms: number, step: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis ${step}: no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
+}
