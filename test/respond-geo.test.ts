@@ -171,6 +171,23 @@ test('openGeo: an IPv4-only database knows nothing of IPv6 addresses, but reads 
   t.equal(geo('2001:db8::1').country, undefined)
 })
 
+test('openGeo: records of unexpected shapes give no country or ASN', async (t) => {
+  const odd: MmdbNetwork[] = [
+    { cidr: '192.0.2.0/28', data: 'FR' },
+    { cidr: '192.0.2.16/28', data: { country: { iso_code: 42 }, autonomous_system_number: '64496' } },
+    { cidr: '192.0.2.32/28', data: { country: { iso_code: 'FRA' }, autonomous_system_number: -1 } },
+    { cidr: '192.0.2.48/28', data: { country: 'FR', autonomous_system_number: 1.5 } },
+    { cidr: '192.0.2.64/28', data: [{ country: { iso_code: 'FR' } }] }
+  ]
+  const geo = openGeo({
+    country: file('odd-country.mmdb', buildMmdb({ databaseType: 'GeoIP2-City', networks: odd })),
+    asn: file('odd-asn.mmdb', buildMmdb({ databaseType: 'GeoIP2-ISP', networks: odd }))
+  })
+  for (const ip of ['192.0.2.1', '192.0.2.17', '192.0.2.33', '192.0.2.49', '192.0.2.65']) {
+    t.same(geo(ip), { country: undefined, asn: undefined }, ip)
+  }
+})
+
 test('openGeo: a damaged record is unknown, not an exception', async (t) => {
   const bytes = buildMmdb({ databaseType: 'GeoLite2-Country', networks: [{ cidr: '192.0.2.0/24', data: { country: { iso_code: 'FR' } } }] })
   const reader = new Reader<any>(bytes)
@@ -211,6 +228,7 @@ test('openGeo: errors name the option and the file, and say what is accepted', a
     [JSON.parse(`{ "__proto__": { "country": ${JSON.stringify(countryPath)} } }`), 'respond.geoip.__proto__: unknown option; accepted: country, asn'],
     [null, 'respond.geoip: must be an object with the paths of a country and/or an asn .mmdb file, got null'],
     [countryPath, `respond.geoip: must be an object with the paths of a country and/or an asn .mmdb file, got ${JSON.stringify(countryPath)}`],
+    ['y'.repeat(200), /^respond\.geoip: must be an object .* got "y{79}…$/],
     [{ country: ['a.mmdb'] }, 'respond.geoip.country: must be the path of a .mmdb file, got an array'],
     [{ asn: { path: 'a.mmdb' } }, 'respond.geoip.asn: must be the path of a .mmdb file, got an object'],
     [{ asn: 'x'.repeat(300) }, /^respond\.geoip\.asn: cannot read "x{300}": ENAMETOOLONG/]

@@ -75,8 +75,8 @@ interface Opened {
 /**
  * Opens the databases `options` names, synchronously (plugin registration), and returns the lookup of an
  * address's country and autonomous system: a frozen answer, the same object for the same address while it is
- * cached. Throws, naming the option (`where.country`, `where.asn`) and the
- * file, when a file is missing or unreadable, is not a MaxMind DB, or is a database of another kind.
+ * cached. Throws, naming the option (`where.country`, `where.asn`) and the file, when a file is missing or
+ * unreadable, is not a MaxMind DB, or is a database of another kind.
  */
 export function openGeo (options: GeoOptions, where = 'respond.geoip'): OpenedGeo {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -194,6 +194,9 @@ function asnOf (found: unknown): number | undefined {
 
 /** A value for an error message: strings quoted, anything else by its type or value, cut short. */
 function show (value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : value === null || typeof value !== 'object' ? String(value) : Array.isArray(value) ? 'an array' : 'an object'
+  let text: string
+  if (typeof value === 'string') text = JSON.stringify(value)
+  else if (value === null || typeof value !== 'object') text = String(value)
+  else text = Array.isArray(value) ? 'an array' : 'an object'
   return text.length > 80 ? text.slice(0, 80) + '…' : text
 }
