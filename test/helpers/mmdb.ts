@@ -46,7 +46,7 @@ const ARRAY = 11
 const BOOLEAN = 14
 
 // The search tree and the data section are separated by 16 zero bytes; a record value v > node_count points
-// at data section offset v − node_count − 16 (spec, "Pointer - 1" and "Data Section Separator").
+// at data section offset v − node_count − 16 (spec, "Search Tree Section" and "Data Section Separator").
 const SEPARATOR = 16
 const METADATA_MARKER = Buffer.from('abcdef4d61784d696e642e636f6d', 'hex') // \xAB\xCD\xEF + "MaxMind.com"
 
@@ -134,15 +134,16 @@ class DataWriter {
     } else this.uint(value <= 0xffff ? UINT16 : value <= 0xffffffff ? UINT32 : UINT64, value)
   }
 
-  /** `001SSVVV`: SS picks 11, 19, 27 or 32 value bits, the larger sizes biased (spec, "Pointer - 1"). */
+  /** `001SSVVV`: SS picks 11, 19, 27 or 32 value bits, the larger sizes biased (spec, "pointer - 1"). */
   private pointer (offset: number): void {
-    if (offset < 2048) this.push(Buffer.from([0x20 | (offset >> 8), offset & 0xff]))
+    if (offset < 2048) this.push(Buffer.from([(POINTER << 5) | (offset >> 8), offset & 0xff]))
     else if (offset < 526336) {
       const v = offset - 2048
-      this.push(Buffer.from([0x28 | (v >> 16), (v >> 8) & 0xff, v & 0xff]))
+      this.push(Buffer.from([(POINTER << 5) | (1 << 3) | (v >> 16), (v >> 8) & 0xff, v & 0xff]))
     } else {
+      // Size 3: the value is the next 4 bytes, unbiased (size 2, biased by 526336, is not needed).
       const bytes = Buffer.alloc(5)
-      bytes[0] = 0x38
+      bytes[0] = (POINTER << 5) | (3 << 3)
       bytes.writeUInt32BE(offset, 1)
       this.push(bytes)
     }
@@ -204,16 +205,23 @@ function network (cidr: string, bits: 32 | 128): { bytes: Uint8Array, prefix: nu
   return { bytes, prefix }
 }
 
+/** The 16 bytes of an IPv6 address `isIPv6` accepted (RFC 4291 §2.2: `::` stands for zero groups). */
 function ipv6Bytes (address: string): Uint8Array {
-  const groups = (part: string): number[] => part === ''
-    ? []
-    : part.split(':').flatMap((g) => g.includes('.')
-      ? g.split('.').map(Number).reduce<number[]>((out, b, i) => (i % 2 === 0 ? out.push(b << 8) : (out[out.length - 1] |= b), out), [])
-      : [parseInt(g, 16)])
-  const [head = '', tail] = address.split('::')
-  const left = groups(head)
-  const right = tail === undefined ? [] : groups(tail)
-  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right]
+  const groups = (part: string): number[] => {
+    const out: number[] = []
+    for (const group of part === '' ? [] : part.split(':')) {
+      if (group.includes('.')) {
+        // A dotted IPv4 tail (`::ffff:192.0.2.1`) is the last two groups.
+        const [a, b, c, d] = group.split('.').map(Number) as [number, number, number, number]
+        out.push((a << 8) | b, (c << 8) | d)
+      } else out.push(parseInt(group, 16))
+    }
+    return out
+  }
+  const gap = address.indexOf('::')
+  const head = groups(gap === -1 ? address : address.slice(0, gap))
+  const tail = gap === -1 ? [] : groups(address.slice(gap + 2))
+  const all = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail]
   return Uint8Array.from(all.flatMap((g) => [g >> 8, g & 0xff]))
 }
 
