@@ -107,6 +107,11 @@ test('a ban issued on one instance is in force on the other within 1 s, and so i
   t.equal(await lifting, true)
   t.equal(await a.store.unban(REQUEST.key), false, 'no ban left to lift')
   t.equal(await admin.hlen(PREFIX + 'bans'), 0)
+
+  const unreadable = { ...REQUEST, key: '192.0.2.3', reason: 'r'.repeat(2000) }
+  await t.rejects(a.store.ban(unreadable, now), /ban: reason "r+" is longer than 1024 characters/, 'a ban other instances could not read is refused')
+  await t.rejects(a.store.ban({ ...REQUEST, key: '' }, now), /ban: key "" is not a key of 1 to 256 characters/)
+  t.equal(a.store.banned(unreadable.key, now), undefined)
   t.same(a.errors, [])
   t.same(b.errors, [])
   t.comment(`propagation: ban ${delay.toFixed(1)} ms, unban ${unbanDelay.toFixed(1)} ms`)
@@ -272,7 +277,7 @@ test('malformed messages and stored bans are reported and ignored', { skip }, as
     [`{"__proto__":${JSON.stringify({ ...valid, key: '192.0.2.6' })}}`, /since/],
     [JSON.stringify({ unban: '' }), /unban/],
     [JSON.stringify({ unban: { key: 'x' } }), /unban/],
-    ['x'.repeat(100_000), /longer than 4096/]
+    ['x'.repeat(100_000), /100000 characters is longer than 16384/]
   ]
   for (const [message] of malformed) await admin.publish(PREFIX + 'bans', message)
   // Messages on one channel arrive in order: once this one is applied, the others have been read.

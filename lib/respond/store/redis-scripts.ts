@@ -1,5 +1,38 @@
 import { createHash } from 'node:crypto'
-import type { Ban, WindowCount } from '../types.js'
+import type { Ban, BanRequest, WindowCount } from '../types.js'
+
+// What the Redis store sends and reads: the ioredis methods it calls, its Lua scripts, and the checks of
+// what comes back (anyone who can write to the Redis server writes what other instances read).
+
+/**
+ * The methods of an ioredis client (https://github.com/redis/ioredis) the store calls. ioredis's `Redis` fits;
+ * it is described here so that this package neither loads nor depends on ioredis.
+ */
+export interface RedisClient {
+  /** ioredis connection status: commands are only sent while it is `'ready'`. */
+  readonly status: string
+  /** Set by ioredis's `Cluster`, which the store refuses. */
+  readonly isCluster?: boolean
+  evalsha (sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  eval (script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  script (subcommand: 'LOAD', script: string): Promise<unknown>
+  duplicate (override: { autoResubscribe: boolean, lazyConnect: boolean, enableOfflineQueue: boolean }): RedisSubscriber
+  on (event: 'ready', listener: () => void): unknown
+  removeListener (event: 'ready', listener: () => void): unknown
+}
+
+/** The second connection, which only listens to the bans channel. */
+export interface RedisSubscriber {
+  readonly status: string
+  subscribe (channel: string): Promise<unknown>
+  unsubscribe (channel: string): Promise<unknown>
+  quit (): Promise<unknown>
+  disconnect (): void
+  on (event: 'ready' | 'close', listener: () => void): unknown
+  on (event: 'message', listener: (channel: string, message: string) => void): unknown
+  on (event: 'error', listener: (err: Error) => void): unknown
+  removeListener (event: 'ready' | 'close' | 'message', listener: (...args: any[]) => void): unknown
+}
 
 /** A Lua script and its SHA1, the name EVALSHA calls it by (https://redis.io/docs/latest/commands/evalsha/). */
 export interface Script {
@@ -84,10 +117,23 @@ return redis.call('HGETALL', KEYS[1])
 
 export const SCRIPTS = [HIT, BAN, UNBAN, BANS]
 
-/** Longest pub/sub message or stored ban read (a ban's JSON is well under 2 KB: key and reason are bounded). */
-const MAX_MESSAGE = 4096
+/**
+ * Longest pub/sub message or stored ban read: a ban's key and reason are bounded, and cjson writes a character
+ * as at most 6 (a \u escape).
+ */
+const MAX_MESSAGE = 16_384
 const MAX_KEY = 256
 const MAX_REASON = 1024
+
+/** Refuses a ban other instances would refuse to read. */
+export function checkRequest (request: BanRequest): void {
+  if (request.key.length === 0 || request.key.length > MAX_KEY) {
+    throw new RangeError(`ban: key ${show(request.key)} is not a key of 1 to ${MAX_KEY} characters`)
+  }
+  if (request.reason.length > MAX_REASON) {
+    throw new RangeError(`ban: reason ${show(request.reason)} is longer than ${MAX_REASON} characters`)
+  }
+}
 
 /** What another instance published: a ban, or that the ban on a key was lifted. */
 export type BanMessage = Ban | { readonly unban: string }
@@ -154,4 +200,32 @@ export function parseCounts (reply: unknown, windows: number): WindowCount[] {
     out.push({ current, previous })
   }
   return out
+}
+
+/**
+ * The bans in force at `now` of the BANS script's reply (field, value, field, value, …). A stored value that
+ * is not a ban on its field's key goes to `skipped` and is left out.
+ */
+export function parseBans (reply: unknown, now: number, skipped: (err: unknown) => void): Ban[] {
+  if (!Array.isArray(reply)) throw new TypeError(`bans script: unexpected reply ${show(reply)}`)
+  const out: Ban[] = []
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    try {
+      const ban = parseMessage(reply[i + 1])
+      if ('unban' in ban || ban.key !== reply[i]) throw new TypeError(`stored ban ${show(reply[i])}: not a ban on that key`)
+      if (ban.until > now) out.push(ban)
+    } catch (err) {
+      skipped(err)
+    }
+  }
+  return out
+}
+
+/** `promise`, or a rejection naming `step` after `ms`. */
+export function deadline<T> (promise: Promise<T>, ms: number, step: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis ${step}: no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
 }

@@ -1,36 +1,11 @@
 import type { Ban, BanRequest, RespondStore, StoreEvents, WindowCount, WindowHit } from '../types.js'
 import { BanTable } from './ban-table.js'
-import { BAN, BANS, HIT, SCRIPTS, UNBAN, parseCounts, parseMessage, type Script } from './redis-scripts.js'
+import {
+  BAN, BANS, HIT, SCRIPTS, UNBAN, checkRequest, deadline, parseBans, parseCounts, parseMessage, type RedisClient, type RedisSubscriber,
+  type Script
+} from './redis-scripts.js'
 
-/**
- * The methods of an ioredis client (https://github.com/redis/ioredis) the store calls. ioredis's `Redis` fits;
- * it is described here so that this package neither loads nor depends on ioredis.
- */
-export interface RedisClient {
-  /** ioredis connection status: commands are only sent while it is `'ready'`. */
-  readonly status: string
-  /** Set by ioredis's `Cluster`, which the store refuses. */
-  readonly isCluster?: boolean
-  evalsha (sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
-  eval (script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
-  script (subcommand: 'LOAD', script: string): Promise<unknown>
-  duplicate (override: { autoResubscribe: boolean, lazyConnect: boolean, enableOfflineQueue: boolean }): RedisSubscriber
-  on (event: 'ready', listener: () => void): unknown
-  removeListener (event: 'ready', listener: () => void): unknown
-}
-
-/** The second connection, which only listens to the bans channel. */
-export interface RedisSubscriber {
-  readonly status: string
-  subscribe (channel: string): Promise<unknown>
-  unsubscribe (channel: string): Promise<unknown>
-  quit (): Promise<unknown>
-  disconnect (): void
-  on (event: 'ready' | 'close', listener: () => void): unknown
-  on (event: 'message', listener: (channel: string, message: string) => void): unknown
-  on (event: 'error', listener: (err: Error) => void): unknown
-  removeListener (event: 'ready' | 'close' | 'message', listener: (...args: any[]) => void): unknown
-}
+export type { RedisClient, RedisSubscriber } from './redis-scripts.js'
 
 /** Options of the Redis store. */
 export interface RedisStoreOptions {
@@ -73,6 +48,8 @@ export class RedisStore implements RespondStore {
   readonly bans: BanTable
   private readonly prefix: string
   private readonly channel: string
+  /** The bans hash (key → ban as JSON) and the sorted set of its keys by the end of their ban. */
+  private readonly bansKeys: string[]
   private readonly timeout: number
   private readonly events: StoreEvents | undefined
   private readonly subscriber: RedisSubscriber
@@ -99,6 +76,7 @@ export class RedisStore implements RespondStore {
     }
     this.prefix = prefix
     this.channel = prefix + 'bans'
+    this.bansKeys = [prefix + 'bans', prefix + 'bans:ends']
     this.timeout = timeout
     this.events = events
     this.bans = new BanTable(maxBans)
@@ -137,13 +115,15 @@ export class RedisStore implements RespondStore {
 
   /** In force here at once; resolves with the ban as Redis escalated it, or the local one if Redis is away. */
   async ban (request: BanRequest, now: number): Promise<Ban> {
+    checkRequest(request)
     const local = this.bans.issue(request, now)
     this.recent?.set(request.key, local)
     const change: Change = { ban: { request, now }, sent: false }
     this.pending.set(request.key, change)
     try {
       this.checkReady()
-      return await deadline(this.pushBan(request.key, change), this.timeout, 'ban')
+      const shared = await deadline(this.push(request.key, change), this.timeout, 'ban')
+      return typeof shared === 'boolean' ? local : shared
     } catch (err) {
       this.fail(err, 'ban')
       return local
@@ -157,7 +137,7 @@ export class RedisStore implements RespondStore {
     this.pending.set(key, change)
     try {
       this.checkReady()
-      return await deadline(this.pushUnban(key, change), this.timeout, 'unban') || local
+      return await deadline(this.push(key, change), this.timeout, 'unban') === true || local
     } catch (err) {
       this.fail(err, 'unban')
       return local
@@ -174,6 +154,7 @@ export class RedisStore implements RespondStore {
     this.client.removeListener('ready', this.onReady)
     this.subscriber.removeListener('ready', this.onSubscriberReady)
     this.subscriber.removeListener('message', this.onMessage)
+    this.subscriber.removeListener('close', this.onSubscriberClose)
     this.subscribed = false
     try {
       if (this.subscriber.status !== 'ready') throw new Error('not connected')
@@ -242,12 +223,12 @@ export class RedisStore implements RespondStore {
         this.recent = new Map()
         const pushes: Array<Promise<unknown>> = []
         for (const [key, change] of this.pending) {
-          if (!change.sent) pushes.push(change.ban !== undefined ? this.pushBan(key, change) : this.pushUnban(key, change))
+          if (!change.sent) pushes.push(this.push(key, change))
         }
         await Promise.all(pushes)
         const now = Date.now()
-        const reply = await this.run(BANS, [this.prefix + 'bans', this.prefix + 'bans:ends'], [now])
-        this.bans.replace(this.readBans(reply, now))
+        const reply = await this.run(BANS, this.bansKeys, [now])
+        this.bans.replace(parseBans(reply, now, (err) => this.fail(err, 'reconcile')))
         for (const [key, ban] of this.recent) {
           if (ban === undefined) this.bans.delete(key)
           else this.bans.put(ban)
@@ -264,51 +245,31 @@ export class RedisStore implements RespondStore {
     }
   }
 
-  /** The bans in force of the BANS script's reply (field, value, field, value, …); others are reported. */
-  private readBans (reply: unknown, now: number): Ban[] {
-    if (!Array.isArray(reply)) throw new TypeError('bans script: the reply is not an array')
-    const out: Ban[] = []
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      try {
-        const ban = parseMessage(reply[i + 1])
-        if ('unban' in ban || ban.key !== reply[i]) throw new TypeError(`${this.prefix}bans field ${String(reply[i])}: not a ban on that key`)
-        if (ban.until > now) out.push(ban)
-      } catch (err) {
-        this.fail(err, 'reconcile')
-      }
-    }
-    return out
-  }
-
-  private async pushBan (key: string, change: Change): Promise<Ban> {
-    const { request, now } = change.ban as { request: BanRequest, now: number }
-    const keys = [`${this.prefix}offences:${key}`, this.prefix + 'bans', this.prefix + 'bans:ends']
-    const args = [this.channel, key, request.reason, request.mode, request.ttl, request.escalation, request.maxTtl,
-      Math.ceil(request.recidive), now]
-    const ban = parseMessage(await this.push(change, BAN, keys, args))
-    if ('unban' in ban) throw new TypeError('ban script: the reply is not a ban')
-    if (this.pending.get(key) === change) {
-      this.pending.delete(key)
-      this.apply(ban)
-    }
-    return ban
-  }
-
-  private async pushUnban (key: string, change: Change): Promise<boolean> {
-    const removed = await this.push(change, UNBAN, [this.prefix + 'bans', this.prefix + 'bans:ends'], [this.channel, key])
-    if (this.pending.get(key) === change) this.pending.delete(key)
-    return removed === 1
-  }
-
-  /** Runs a change's script, marked as sent meanwhile: a change that failed is sent again on reconnection. */
-  private async push (change: Change, script: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
+  /**
+   * Sends a change, marked as sent meanwhile so that one that failed is sent again on reconnection. Resolves
+   * with the ban Redis issued, or for an unban whether there was one.
+   */
+  private async push (key: string, change: Change): Promise<Ban | boolean> {
     change.sent = true
+    let reply: unknown
     try {
-      return await this.run(script, keys, args)
+      const banned = change.ban
+      reply = banned === undefined
+        ? await this.run(UNBAN, this.bansKeys, [this.channel, key])
+        : await this.run(BAN, [`${this.prefix}offences:${key}`, ...this.bansKeys], [this.channel, key, banned.request.reason,
+          banned.request.mode, banned.request.ttl, banned.request.escalation, banned.request.maxTtl,
+          Math.ceil(banned.request.recidive), banned.now])
     } catch (err) {
       change.sent = false
       throw err
     }
+    const latest = this.pending.get(key) === change
+    if (latest) this.pending.delete(key)
+    if (change.ban === undefined) return reply === 1
+    const ban = parseMessage(reply)
+    if ('unban' in ban) throw new TypeError('ban script: the reply is not a ban')
+    if (latest) this.apply(ban)
+    return ban
   }
 
   /** A ban from Redis into the local table (an ended one is ignored: it must not evict one in force). */
@@ -338,13 +299,4 @@ export class RedisStore implements RespondStore {
     this.reported.add(step)
     this.events?.error(err, step)
   }
-}
-
-/** `promise`, or a rejection naming `step` after `ms`. */
-function deadline<T> (promise: Promise<T>, ms: number, step: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis ${step}: no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
 }
