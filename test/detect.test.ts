@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { createDetection, threatScore } from '../lib/detect/index'
-import { decodeValue, percentDecode, decodeEntities } from '../lib/detect/decode'
+import { decodeValue, decodedChars, percentDecode, decodeEntities } from '../lib/detect/decode'
 import { Char, charClasses } from '../lib/detect/chars'
 import { active, excerpt, report, EXCERPT_LENGTH } from '../lib/detect/report'
 import { ANYWHERE, Place, type Detector, type Inspected, type Rule } from '../lib/detect/types'
@@ -78,6 +78,32 @@ test('a decimal reference ends at the end of the value', async (t) => {
   t.equal(decodeValue('&#60', false), '<')
   t.equal(decodeValue('x&#0000106', false), 'xj')
   t.equal(decodeEntities('&#60'), '<')
+})
+
+test('decodeValue: long plain stretches between escapes are moved whole, and decodedChars gives the bits of the text', async (t) => {
+  // Stretches longer than the loop copies one by one (16) are found by indexOf: escapes, `+` and `&` after them
+  // are decoded all the same, at the first level, the second and in entities.
+  const pad = 'Xy'.repeat(40)
+  const cases: Array<[string, string, boolean]> = [
+    [pad + '%41' + pad + '%2B' + pad + '+' + pad, (pad + 'a' + pad + '+' + pad + ' ' + pad).toLowerCase(), true],
+    [pad + '+' + pad + '+', (pad + ' ' + pad + ' ').toLowerCase(), true],
+    [pad + '+' + pad, (pad + '+' + pad).toLowerCase(), false],
+    ['%25' + pad + '%2541' + pad + '%41', ('%' + pad + 'a' + pad + 'a').toLowerCase(), false],
+    [pad + '%26lt;' + pad + '%00' + pad, (pad + '<' + pad + pad).toLowerCase(), false],
+    [pad + '&#x3C;' + pad + '\u00C4\u212A', (pad + '<' + pad + '\u00e4\u212a').toLowerCase(), false],
+    [pad + '%u0130' + pad, (pad + '\u0130' + pad).toLowerCase(), false]
+  ]
+  for (const [raw, decoded, plus] of cases) {
+    for (const value of [raw, raw.repeat(50)]) {
+      const text = decodeValue(value, plus)
+      t.equal(text, value === raw ? decoded : decoded.repeat(50), `${JSON.stringify(raw.slice(80, 100))} decodes`)
+      t.equal(decodedChars(), charClasses(text), 'the bits of the decoded text')
+    }
+  }
+  t.equal(decodeValue('PLAIN text', false), 'plain text')
+  t.equal(decodedChars(), Char.space, 'bits of a text only lowercased')
+  t.equal(decodeValue('A%41', false), 'aa')
+  t.equal(decodedChars(), 0)
 })
 
 test('charClasses', async (t) => {

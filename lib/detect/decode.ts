@@ -5,8 +5,12 @@
  * A value that needs decoding is copied once into a scratch array of UTF-16 code units and decoded there in
  * place (every step only shortens the text), each step one loop that starts at the first character it can
  * change: a loop over a typed array costs a fraction of one over `charCodeAt`, and nothing is allocated per
- * escape, so 64 KB of escapes, stray `%` or `&` decodes in about the time of one plain pass.
+ * escape, so 64 KB of escapes, stray `%` or `&` decodes in about the time of one plain pass. Stretches without
+ * a `%` are found by indexOf and moved at once. The last step lowercases and takes the character classes
+ * (chars.ts) in the same loop, and writes a one-byte string when it can.
  */
+
+import { CLASSES, charClasses } from './chars.js'
 
 const HEX = new Int8Array(128).fill(-1)
 for (let i = 0; i < 10; i++) HEX[0x30 + i] = i
@@ -20,9 +24,12 @@ for (let i = 0; i < 6; i++) {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const BULK = 64
 
-// Decoding is synchronous, so one scratch array serves every call; it grows on demand.
+// Decoding is synchronous, so one scratch array serves every call; it grows on demand. `bytes` receives the
+// final text when every code unit of it is below 256: a one-byte string is half the memory of the two-byte
+// one a UTF-16 decode gives, and the regexes that read it run on one byte per character.
 let units = new Uint16Array(1024)
 let view = Buffer.from(units.buffer)
+let bytes = Buffer.allocUnsafe(1024)
 
 /** Copies `s` into `units`. */
 function load (s: string): void {
@@ -30,6 +37,7 @@ function load (s: string): void {
   if (units.length < n) {
     units = new Uint16Array(Math.max(n, 2 * units.length))
     view = Buffer.from(units.buffer)
+    bytes = Buffer.allocUnsafe(units.length)
   }
   if (n >= BULK && LITTLE_ENDIAN) view.write(s, 0, 'utf16le')
   else for (let i = 0; i < n; i++) units[i] = s.charCodeAt(i)
@@ -40,6 +48,14 @@ function text (n: number): string {
   if (n >= BULK && LITTLE_ENDIAN) return view.toString('utf16le', 0, 2 * n)
   let s = ''
   for (let i = 0; i < n; i++) s += String.fromCharCode(units[i])
+  return s
+}
+
+/** The string of `bytes[0, n)`, one byte per character. */
+function byteText (n: number): string {
+  if (n >= BULK) return bytes.toString('latin1', 0, n)
+  let s = ''
+  for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[i])
   return s
 }
 
@@ -75,27 +91,70 @@ function escapeAt (u: Uint16Array, i: number, end: number): boolean {
   return i + 1 < end && (byteAt(u, i, end) >= 0 || wideAt(u, i, end) >= 0)
 }
 
+// Set by percentPass when an escape it decoded is `&` or NUL, which entityPass then has to look for.
+let decodedEntityWork = false
+
 // Set by percentPass: output index of the first `%` it wrote that starts a valid escape, so that a second
 // level has work from there on, or -1. Each `%` written is checked once: when the next one is written (what
 // lies between is final by then) or at the end.
 let again = -1
+
+// Plain characters are copied one by one up to SCAN of them in a row; the rest of a longer stretch is found
+// by indexOf and moved by one copyWithin, whose call costs what the loop does on a few dozen characters.
+const SCAN = 16
+
+/**
+ * The end of the stretch of plain characters at `r` in `units[r, n)`: the next `%`, or `+` when `plusIsSpace`.
+ * `source`, when given, is the text `units` was loaded from, unchanged from `r` on, where a string indexOf is
+ * a memchr. Found positions are kept in `next` (`%` then `+`), so each search starts past the last: linear.
+ */
+function stretchEnd (r: number, n: number, plusIsSpace: boolean, source: string | null, next: Int32Array): number {
+  if (next[0] < r) {
+    const at = source !== null ? source.indexOf('%', r) : units.indexOf(0x25, r)
+    next[0] = at === -1 || at > n ? n : at
+  }
+  if (plusIsSpace && next[1] < r) {
+    const at = source !== null ? source.indexOf('+', r) : units.indexOf(0x2b, r)
+    next[1] = at === -1 || at > n ? n : at
+  }
+  return plusIsSpace && next[1] < next[0] ? next[1] : next[0]
+}
+const nextSpecial = new Int32Array(2)
 
 /**
  * One level of percent-decoding of `units[from, n)` in place; returns the new length. Runs of `%hh` bytes
  * are read as UTF-8, tolerating what a lenient server tolerates: overlong forms decode to their character
  * (`%c0%ae` is `.`), and a byte that starts no valid sequence within the run stands for itself (Latin-1).
  * IIS-style `%uhhhh` is one code unit; `+` is a space when `plusIsSpace`; a `%` starting no escape stays.
+ * `source`: see stretchEnd.
  */
-function percentPass (from: number, n: number, plusIsSpace: boolean): number {
+function percentPass (from: number, n: number, plusIsSpace: boolean, source: string | null): number {
   const u = units
+  // `+` when it stands for a space, else `%` again.
+  const plusUnit = plusIsSpace ? 0x2b : 0x25
   let last = -1 // output index of the last `%` written
   let w = from
   let r = from
   again = -1
+  nextSpecial[0] = nextSpecial[1] = -1
+  let plain = 0 // plain characters copied by the loop since the last `%`
   while (r < n) {
     const c = u[r]
+    if (c !== 0x25 && c !== plusUnit) {
+      u[w++] = c
+      r++
+      if (++plain === SCAN) {
+        plain = 0
+        const end = stretchEnd(r, n, plusIsSpace, source, nextSpecial)
+        if (w !== r) u.copyWithin(w, r, end)
+        w += end - r
+        r = end
+      }
+      continue
+    }
+    plain = 0
     if (c !== 0x25) {
-      u[w++] = c === 0x2b && plusIsSpace ? 0x20 : c
+      u[w++] = 0x20 // a `+` that stands for a space
       r++
       continue
     }
@@ -135,7 +194,7 @@ function percentPass (from: number, n: number, plusIsSpace: boolean): number {
     if (cp === 0x25) {
       if (again < 0 && last >= 0 && last + 2 < w && escapeAt(u, last, w)) again = last
       last = w
-    }
+    } else if (cp === 0x26 || cp === 0) decodedEntityWork = true
     u[w++] = cp
   }
   if (again < 0 && last >= 0 && escapeAt(u, last, w)) again = last
@@ -151,7 +210,7 @@ export function percentDecode (input: string, plusIsSpace: boolean): string {
   const plus = plusIsSpace ? input.indexOf('+') : -1
   if (percent === -1 && plus === -1) return input
   load(input)
-  return text(percentPass(percent === -1 || (plus !== -1 && plus < percent) ? plus : percent, input.length, plusIsSpace))
+  return text(percentPass(percent === -1 || (plus !== -1 && plus < percent) ? plus : percent, input.length, plusIsSpace, input))
 }
 
 const NAMED_ENTITIES: Record<string, string> = {
@@ -258,6 +317,52 @@ function entityPass (from: number, n: number, dropNul: boolean): number {
   return w
 }
 
+/** The first `&` or NUL in `units[0, n)`, or -1. */
+function firstEntityWork (n: number): number {
+  const amp = units.indexOf(0x26)
+  const nul = units.indexOf(0)
+  const first = amp === -1 || (nul !== -1 && nul < amp) ? nul : amp
+  return first < n ? first : -1
+}
+
+// Set by finish: the `Char` bits of the text decodeValue returned; or, for a text decodeValue only
+// lowercased, that text, whose bits are computed when asked for (decodedChars).
+let finishedChars = 0
+let pending: string | null = null
+
+// What finish adds to a code unit below 128 to lowercase it (at 128: every unit from 128 on, left to the
+// engine's toLowerCase), read like CLASSES without a branch.
+const TO_LOWER = new Uint8Array(129)
+for (let c = 0x41; c <= 0x5a; c++) TO_LOWER[c] = 0x20
+
+/**
+ * The text of `units[0, n)` lowercased, with its `Char` bits in finishedChars, in one loop; a one-byte string
+ * when every code unit is below 256.
+ */
+function finish (n: number): string {
+  const u = units
+  const b = bytes
+  const classes = CLASSES
+  const lower = TO_LOWER
+  let bits = 0
+  let all = 0 // OR of the code units: below 0x80 all ASCII, below 0x100 one byte each
+  for (let i = 0; i < n; i++) {
+    // Without a branch (see CLASSES): random input would mispredict one on every other character.
+    const c = u[i]
+    const k = Math.min(c, 128)
+    bits |= classes[k]
+    all |= c
+    b[i] = c + lower[k]
+  }
+  finishedChars = bits
+  pending = null
+  if (all < 0x80) return byteText(n)
+  // Non-ASCII letters are lowercased by the engine. Its lowercase of a non-ASCII character can be an ASCII
+  // letter (the Kelvin sign is `k`): letters have no `Char` bit, so the bits stay those of the result, at
+  // most with `nonAscii` left set.
+  return (all < 0x100 ? byteText(n) : text(n)).toLowerCase()
+}
+
 /** HTML character references (`&lt;`, `&#60`, `&#x3c;`, `&colon;`) as the characters they stand for (see reference). */
 export function decodeEntities (s: string): string {
   const i = s.indexOf('&')
@@ -271,29 +376,39 @@ const NEEDS_WORK = /[%&\0+]/
 /**
  * The text the rules match: percent-decoded up to two levels, `+` as a space when `plusIsSpace`, NUL bytes
  * removed, HTML character references decoded, lowercased. SQL comments and shell quoting are left to the
- * families that care (sqli.ts, rce.ts).
+ * families that care (sqli.ts, rce.ts). The text's `Char` bits are then given by decodedChars.
  */
 export function decodeValue (raw: string, plusIsSpace: boolean): string {
   // On a long value a regex costs a pass of its own where indexOf is a memchr.
-  if (raw.length < BULK ? !NEEDS_WORK.test(raw) : raw.indexOf('%') === -1 && raw.indexOf('&') === -1 && raw.indexOf('\0') === -1 && (!plusIsSpace || raw.indexOf('+') === -1)) return raw.toLowerCase()
-  let s = raw
-  let loaded = false
+  if (raw.length < BULK ? !NEEDS_WORK.test(raw) : raw.indexOf('%') === -1 && raw.indexOf('&') === -1 && raw.indexOf('\0') === -1 && (!plusIsSpace || raw.indexOf('+') === -1)) {
+    pending = raw.toLowerCase()
+    return pending
+  }
+  load(raw)
   let n = raw.length
   const percent = raw.indexOf('%')
   const plus = plusIsSpace ? raw.indexOf('+') : -1
+  let entities = raw.indexOf('&')
+  const nul = raw.indexOf('\0')
+  if (entities === -1 || (nul !== -1 && nul < entities)) entities = nul
+  decodedEntityWork = false
   if (percent !== -1 || plus !== -1) {
-    load(raw)
-    loaded = true
-    n = percentPass(percent === -1 || (plus !== -1 && plus < percent) ? plus : percent, n, plusIsSpace)
+    n = percentPass(percent === -1 || (plus !== -1 && plus < percent) ? plus : percent, n, plusIsSpace, raw)
     // A second level: `%252e` is `%2e` after the first. `+` is not a space at this level: it was a `%2b`.
-    if (again >= 0) n = percentPass(again, n, false)
-    s = text(n)
+    if (again >= 0) n = percentPass(again, n, false, null)
+    if (entities !== -1 || decodedEntityWork) entities = firstEntityWork(n)
   }
-  const amp = s.indexOf('&')
-  const nul = s.indexOf('\0')
-  if (amp === -1 && nul === -1) return s.toLowerCase()
-  if (!loaded) load(s)
-  return text(entityPass(amp === -1 || (nul !== -1 && nul < amp) ? nul : amp, n, true)).toLowerCase()
+  if (entities !== -1) n = entityPass(entities, n, true)
+  return finish(n)
+}
+
+/** `Char` bits of the text the last decodeValue returned. */
+export function decodedChars (): number {
+  if (pending !== null) {
+    finishedChars = charClasses(pending)
+    pending = null
+  }
+  return finishedChars
 }
 
 /**
@@ -326,4 +441,20 @@ export function decodeJsEscapes (s: string): string {
     }
   }
   return text(w)
+}
+
+// Every branch of the passes is taken once here, at load, so that the engine optimises them knowing each
+// comparison: a branch first met in optimised code discards it, and a loop compiled on its first long value
+// (on-stack replacement) would be discarded at each call.
+for (const plusIsSpace of [true, false]) {
+  const primer = 'A%41%2541%%41%u0041%c3%a4%f0%9f%98%80%e0%80%ae+%2b&lt;&#60;&#x3c;&#128512;&#0;\0\u00e4\u0130' + 'a'.repeat(BULK) + '%z'
+  decodeValue(primer, plusIsSpace)
+  decodeValue(primer.slice(0, 40), plusIsSpace)
+  decodeValue('&lt;' + 'a'.repeat(BULK) + '\u00c4', plusIsSpace)
+  decodeValue('\u0130' + 'a'.repeat(BULK), plusIsSpace)
+  decodeValue('%25' + 'a'.repeat(BULK) + '%41', plusIsSpace)
+  decodeValue('A'.repeat(BULK), plusIsSpace)
+  percentDecode(primer, plusIsSpace)
+  decodeEntities(primer)
+  decodedChars()
 }

@@ -1,5 +1,5 @@
 import { charClasses } from './chars.js'
-import { decodeValue } from './decode.js'
+import { decodeValue, decodedChars } from './decode.js'
 import { DETECTORS } from './families.js'
 import { Place, type Detector, type Inspected, type Paranoia, type Scope, type Threat } from './types.js'
 
@@ -87,8 +87,10 @@ export function createDetection (settings: DetectionSettings, detectors: readonl
   function inspect (place: number, name: string, raw: string, plusIsSpace: boolean, out: Threat[]): void {
     const list = byPlace[31 - Math.clz32(place)]
     if (list.length === 0 || raw.length === 0) return
-    const text = place === Place.otherHeader ? raw.toLowerCase() : decodeValue(raw, plusIsSpace)
-    const value: Inspected = { place, name: name.length > NAME_LENGTH ? name.slice(0, NAME_LENGTH) : name, raw, text, chars: charClasses(text) }
+    const other = place === Place.otherHeader
+    const text = other ? raw.toLowerCase() : decodeValue(raw, plusIsSpace)
+    const chars = other ? charClasses(text) : decodedChars()
+    const value: Inspected = { place, name: name.length > NAME_LENGTH ? name.slice(0, NAME_LENGTH) : name, raw, text, chars }
     for (let i = 0; i < list.length; i++) {
       const d = list[i]
       if (d.triggers === 0 || (value.chars & d.triggers) !== 0) d.inspect(value, scope, out)
