@@ -221,7 +221,6 @@ interface Length {
 
 /** One family's entries, one table per prefix length present. */
 class Family {
-  // Longest first: a host entry is found before the blocks around it.
   private lengths: Length[] = []
   private readonly byPrefix = new Map<number, Length>()
   private everything = false
@@ -237,7 +236,7 @@ class Family {
     if (length === undefined) {
       length = { depth, last: mask(prefix - 32 * (depth - 1)), table: depth === 1 ? new Set() : new Map() }
       this.byPrefix.set(prefix, length)
-      this.lengths = [...this.byPrefix.entries()].sort((a, b) => b[0] - a[0]).map((e) => e[1])
+      this.lengths = [...this.byPrefix.values()]
     }
     let table = length.table
     for (let w = 0; w < depth - 1; w++) {
