@@ -49,8 +49,11 @@ interface Instance {
   nextReconciled (): Promise<number>
 }
 
-/** A store on a client of its own, once it has reconciled with Redis (as each instance of a service would). */
-async function instance (t: Test, server: RedisServer, options: RedisStoreOptions = {}): Promise<Instance> {
+/**
+ * A store on a client of its own (as each instance of a service would have), once it has reconciled with
+ * Redis unless `reconciled` is false.
+ */
+async function instance (t: Test, server: RedisServer, options: RedisStoreOptions = {}, reconciled = true): Promise<Instance> {
   const redis = client(t, server)
   const errors: Instance['errors'] = []
   let waiting: Array<(bans: number) => void> = []
@@ -68,7 +71,7 @@ async function instance (t: Test, server: RedisServer, options: RedisStoreOption
   })
   t.teardown(() => store.close())
   const nextReconciled = (): Promise<number> => settled(new Promise((resolve) => waiting.push(resolve)), 5000, 'reconciliation')
-  await nextReconciled()
+  if (reconciled) await nextReconciled()
   return { store, client: redis, errors, nextReconciled }
 }
 
@@ -295,6 +298,14 @@ test('malformed messages and stored bans are reported and ignored', { skip }, as
   const b = await instance(t, server)
   t.same(b.store.list(Date.now()).map((ban) => ban.key), ['192.0.2.10'], 'the malformed stored bans are skipped')
   t.match(b.errors, [{ step: 'reconcile' }], 'and reported')
+
+  // A bans key of another type cannot be read at all: reported, and the store goes on with what it holds.
+  await admin.del(PREFIX + 'bans')
+  await admin.set(PREFIX + 'bans', 'not a hash')
+  const c = await instance(t, server, {}, false)
+  await within(1000, () => c.errors.length > 0)
+  t.match(c.errors, [{ step: 'reconcile', err: /WRONGTYPE/ }])
+  t.same(await c.store.hit([{ key: 'ip:192.0.2.1', window: 1000 }], Date.now()), [{ current: 1, previous: 0 }], 'counting goes on')
 })
 
 test('Redis commands: one EVALSHA per hit() whatever its windows, none for ban checks, one per ban()', { skip }, async (t) => {
@@ -355,6 +366,17 @@ test('close() unsubscribes and closes its own connection only, once', { skip }, 
   t.equal(a.client.status, 'ready', "the user's client is left open")
   t.equal(await a.client.ping(), 'PONG')
   t.equal(a.client.listenerCount('ready'), listeners - 1, "the store no longer listens to the user's client")
+
+  // Closed while Redis is down: the duplicate stops reconnecting.
+  const b = await instance(t, server)
+  await server.stop()
+  await within(1000, () => b.client.status !== 'ready')
+  await settled(b.store.close(), 1000, 'close() while Redis is down')
+  await server.restart()
+  await within(2000, () => b.client.status === 'ready')
+  t.equal(await pubsubClients(), 0, 'no subscription came back')
+  await within(1000, () => sockets() === baseline + 2)
+  t.pass('the user\'s clients only are connected')
 })
 
 test('options and clients the store refuses', { skip }, async (t) => {
