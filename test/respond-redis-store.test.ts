@@ -238,6 +238,21 @@ test('Redis down: hit() rejects at once, bans are checked and issued locally; ba
   t.pass('the unban made during the second outage reached the other instance')
 })
 
+test('changes waiting for Redis are bounded by maxBans, the oldest dropped', { skip }, async (t) => {
+  const server = await startRedis(t.teardown.bind(t))
+  const a = await instance(t, server, { maxBans: 2 })
+  const admin = client(t, server)
+  await server.stop()
+  await within(2000, () => a.client.status !== 'ready')
+  for (const key of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) await a.store.ban({ ...REQUEST, key }, Date.now())
+  t.match(a.errors.filter((e) => e.step === 'pending'), [{ err: /more than 2 bans and unbans wait for Redis/ }], 'reported once')
+  const back = a.nextReconciled()
+  await server.restart()
+  await back
+  t.same((await admin.hkeys(PREFIX + 'bans')).sort(), ['192.0.2.2', '192.0.2.3'], 'the two latest reached Redis')
+  t.same(a.store.list(Date.now()).map((ban) => ban.key).sort(), ['192.0.2.2', '192.0.2.3'])
+})
+
 test('a hung Redis: hit() rejects after its timeout, ban() resolves locally, the late answer is applied', { skip }, async (t) => {
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server)

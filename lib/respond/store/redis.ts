@@ -51,6 +51,7 @@ export class RedisStore implements RespondStore {
   /** The bans hash (key → ban as JSON) and the sorted set of its keys by the end of their ban. */
   private readonly bansKeys: string[]
   private readonly timeout: number
+  private readonly maxPending: number
   private readonly events: StoreEvents | undefined
   private readonly subscriber: RedisSubscriber
   /** Local changes Redis has not confirmed, by key: they win over messages about the same key. */
@@ -80,6 +81,7 @@ export class RedisStore implements RespondStore {
     this.timeout = timeout
     this.events = events
     this.bans = new BanTable(maxBans)
+    this.maxPending = maxBans
 
     // The duplicate subscribes itself on every connection (not ioredis's autoResubscribe) so that the store
     // knows when messages flow again and reconciles after that point; it never queues commands.
@@ -119,7 +121,7 @@ export class RedisStore implements RespondStore {
     const local = this.bans.issue(request, now)
     this.recent?.set(request.key, local)
     const change: Change = { ban: { request, now }, sent: false }
-    this.pending.set(request.key, change)
+    this.remember(request.key, change)
     try {
       this.checkReady()
       const shared = await deadline(this.push(request.key, change), this.timeout, 'ban')
@@ -134,7 +136,7 @@ export class RedisStore implements RespondStore {
     const local = this.bans.delete(key)
     this.recent?.set(key, undefined)
     const change: Change = { ban: undefined, sent: false }
-    this.pending.set(key, change)
+    this.remember(key, change)
     try {
       this.checkReady()
       return await deadline(this.push(key, change), this.timeout, 'unban') === true || local
@@ -270,6 +272,16 @@ export class RedisStore implements RespondStore {
     if ('unban' in ban) throw new TypeError('ban script: the reply is not a ban')
     if (latest) this.apply(ban)
     return ban
+  }
+
+  /** Notes a change until Redis confirms it; as many as bans are held at most, the oldest dropped first. */
+  private remember (key: string, change: Change): void {
+    // Deleted first so that the Map's order stays the order of the changes.
+    this.pending.delete(key)
+    this.pending.set(key, change)
+    if (this.pending.size <= this.maxPending) return
+    this.pending.delete(this.pending.keys().next().value as string)
+    this.fail(new RangeError(`more than ${this.maxPending} bans and unbans wait for Redis: the oldest are dropped`), 'pending')
   }
 
   /** A ban from Redis into the local table (an ended one is ignored: it must not evict one in force). */
