@@ -127,6 +127,13 @@ test('a rule on country or asn without option respond.geoip is refused', async (
     { message: 'rule "a" matches on asn, which needs option respond.geoip (an ASN database)' })
 })
 
+test('rules from code and from a file together: ids unique across both', async (t) => {
+  const code = validateRules([{ id: 'office', action: 'allow', match: { ip: '10.0.0.0/8' } }], 'option respond.rules')
+  const file = validateRules({ rules: [{ id: 'office', action: 'block', match: { path: '/' } }] }, 'rules.yaml')
+  t.throws(() => compileRules([...code, ...file], SETTINGS),
+    { message: 'two rules have the id "office"; ids name rules in requestInfo.decision and must be unique' })
+})
+
 test('fields AND, values OR', async (t) => {
   const request = await requestFactory()
   const rules: Rule[] = [{ id: 'r', action: 'block', match: { path: ['/a', '/b'], method: ['POST', 'PUT'], ip: ['192.0.2.0/24', '198.51.100.7'] } }]
@@ -202,8 +209,8 @@ test('invalid rules: each error names the rule, the field and what is accepted',
     [[{ ...ok, action: 'deny' }], "rules[0].action: must be 'allow', 'block' or 'ban'; got \"deny\""],
     [[{ id: 'x', action: 'block' }], 'rules[0]: has no match (what requests the rule applies to)'],
     [[{ ...ok, match: {} }], 'rules[0].match: is empty, so the rule would match every request; give at least one field'],
-    [[{ ...ok, match: [] }], 'rules[0].match: must be an object of ip, ja3, ja4, uaFamily, hoh, path, method, country, threat, uaVersion, asn, threatScore; got []'],
-    [[{ ...ok, match: { paths: '/' } }], 'rules[0].match: unknown key "paths"; known keys are ip, ja3, ja4, uaFamily, hoh, path, method, country, threat, uaVersion, asn, threatScore'],
+    [[{ ...ok, match: [] }], 'rules[0].match: must be an object of ip, ja3, ja4, uaFamily, uaVersion, hoh, path, method, country, asn, threat, threatScore; got []'],
+    [[{ ...ok, match: { paths: '/' } }], 'rules[0].match: unknown key "paths"; known keys are ip, ja3, ja4, uaFamily, uaVersion, hoh, path, method, country, asn, threat, threatScore'],
     [[{ ...ok, match: { ip: '10.0.0.300/8' } }], 'rules[0].match.ip: "10.0.0.300/8" is not an IP address or CIDR block'],
     [[{ ...ok, match: { ip: ['10.0.0.0/8', '::/200'] } }], 'rules[0].match.ip[1]: "::/200" is not an IP address or CIDR block (the prefix length of an IPv6 block is 0 to 128)'],
     [[{ ...ok, match: { ip: [] } }], 'rules[0].match.ip: is an empty list, which would never match; remove the field or give values'],
@@ -240,7 +247,7 @@ test('__proto__ and constructor are unknown keys, never a prototype', async (t) 
     [`{ "__proto__": [], "rules": [] }`, 'f: unknown key "__proto__"; known keys are rules'],
     [`[{ ${ok}, "__proto__": { "mode": "monitor" } }]`, 'f[0]: unknown key "__proto__"; known keys are id, action, match, mode, ttl'],
     [`[{ ${ok}, "constructor": { "prototype": { "mode": "monitor" } } }]`, 'f[0]: unknown key "constructor"; known keys are id, action, match, mode, ttl'],
-    [`[{ "id": "x", "action": "block", "match": { "__proto__": { "path": "/" } } }]`, 'f[0].match: unknown key "__proto__"; known keys are ip, ja3, ja4, uaFamily, hoh, path, method, country, threat, uaVersion, asn, threatScore'],
+    [`[{ "id": "x", "action": "block", "match": { "__proto__": { "path": "/" } } }]`, 'f[0].match: unknown key "__proto__"; known keys are ip, ja3, ja4, uaFamily, uaVersion, hoh, path, method, country, asn, threat, threatScore'],
     [`[{ "id": "x", "action": "block", "match": { "threat": "__proto__" } }]`, 'f[0].match.threat: "__proto__" is not a threat kind (sqli, xss, lfi, rfi, rce, php, java, scanner, script-client, sensitive-file, web-shell, ssrf, prototype-pollution, nosql, impersonation)'],
     [`[{ "id": "__proto__", "action": "block", "match": { "path": "/" } }, { "id": "__proto__", "action": "block", "match": { "path": "/" } }]`, 'f[1].id: "__proto__" is the id of an earlier rule (f[0])']
   ]

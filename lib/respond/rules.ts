@@ -60,19 +60,28 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const VERSION = /^\s*(<=|>=|<|>|=)?\s*([0-9]{1,9})\s*$/
 const MAX_ASN = 4294967295
 
-/** Match fields holding strings: what each value must look like, and its description in errors. */
-const STRING_FIELDS: Readonly<Record<string, readonly [(value: string) => boolean, string]>> = {
-  ip: [() => true, ''],
-  ja3: [(v) => MD5.test(v) || isJa3String(v), 'a JA3 hash (32 hex digits) or JA3 string'],
-  ja4: [(v) => JA4.test(v), 'a JA4 fingerprint (t13d1516h2_8daaf6152771_b0da82dd1658)'],
-  uaFamily: [(v) => v.length <= 128, 'a browser name (Chrome, Firefox, …)'],
-  hoh: [(v) => /^[0-9a-f]{16}$/i.test(v), 'a header-order hash (16 hex digits)'],
-  path: [(v) => v.startsWith('/'), "a path prefix starting with '/'"],
-  method: [(v) => TOKEN.test(v), 'an HTTP method'],
-  country: [(v) => /^[A-Za-z]{2}$/.test(v), 'an ISO 3166-1 alpha-2 country code (DE, US, …)'],
-  threat: [(v) => Object.hasOwn(THREAT_KINDS, v), `a threat kind (${Object.keys(THREAT_KINDS).join(', ')})`]
+type Check = (value: unknown, where: string) => unknown
+
+/** A check that `value` is a non-empty string passing `valid`; `what` says what it should be. */
+const text = (valid: (value: string) => boolean, what: string): Check => (value, where) =>
+  typeof value === 'string' && value.length > 0 && valid(value) ? value : fail(where, `${quote(value)} is not ${what}`)
+
+/** Fields that take one value or a list of them: the check of one value. */
+const LIST_FIELDS: Readonly<Record<string, Check>> = {
+  ip: (value, where) => { parseIpEntry(value, where); return value },
+  ja3: text((v) => MD5.test(v) || isJa3String(v), 'a JA3 hash (32 hex digits) or JA3 string'),
+  ja4: text((v) => JA4.test(v), 'a JA4 fingerprint (t13d1516h2_8daaf6152771_b0da82dd1658)'),
+  uaFamily: text((v) => v.length <= 128, 'a browser name (Chrome, Firefox, …)'),
+  hoh: text((v) => /^[0-9a-f]{16}$/i.test(v), 'a header-order hash (16 hex digits)'),
+  path: text((v) => v.startsWith('/'), "a path prefix starting with '/'"),
+  method: text((v) => TOKEN.test(v), 'an HTTP method'),
+  country: text((v) => /^[A-Za-z]{2}$/.test(v), 'an ISO 3166-1 alpha-2 country code (DE, US, …)'),
+  asn: (value, where) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ASN
+    ? value
+    : fail(where, `${quote(value)} is not an autonomous system number (an integer from 1 to ${MAX_ASN})`),
+  threat: text((v) => Object.hasOwn(THREAT_KINDS, v), `a threat kind (${Object.keys(THREAT_KINDS).join(', ')})`)
 }
-const MATCH_KEYS = [...Object.keys(STRING_FIELDS), 'uaVersion', 'asn', 'threatScore']
+const MATCH_KEYS: ReadonlyArray<keyof RuleMatch> = ['ip', 'ja3', 'ja4', 'uaFamily', 'uaVersion', 'hoh', 'path', 'method', 'country', 'asn', 'threat', 'threatScore']
 
 type Fail = (where: string, message: string) => never
 const fail: Fail = (where, message) => { throw new Error(`${where}: ${message}`) }
@@ -91,23 +100,11 @@ function objectOf (value: unknown, where: string, known: readonly string[], shap
   return value as Record<string, unknown>
 }
 
-/** A string or a non-empty list of strings, each checked by `valid`. */
-function stringsOf (value: unknown, where: string, valid: (value: string) => boolean, what: string, ip: boolean): string | string[] {
-  const check = (v: unknown, at: string): string => {
-    if (ip) parseIpEntry(v, at)
-    else if (typeof v !== 'string' || v.length === 0 || !valid(v)) fail(at, `${quote(v)} is not ${what}`)
-    return v as string
-  }
+/** One value, or a non-empty list of values, each passing `check`. */
+function oneOrMore (value: unknown, where: string, check: Check): unknown {
   if (!Array.isArray(value)) return check(value, where)
   if (value.length === 0) fail(where, 'is an empty list, which would never match; remove the field or give values')
   return Array.from(value, (v, i) => check(v, `${where}[${i}]`))
-}
-
-function asnOf (value: unknown, where: string): number {
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_ASN) {
-    fail(where, `${quote(value)} is not an autonomous system number (an integer from 1 to ${MAX_ASN})`)
-  }
-  return value as number
 }
 
 function matchOf (value: unknown, where: string): RuleMatch {
@@ -121,16 +118,11 @@ function matchOf (value: unknown, where: string): RuleMatch {
     if (key === 'uaVersion') {
       if (typeof v !== 'string' || !VERSION.test(v)) fail(at, `${quote(v)} is not a version comparison ('<120', '<=119', '>=120', '>120', '=120' or '120')`)
       match[key] = v
-    } else if (key === 'asn') {
-      match[key] = Array.isArray(v)
-        ? (v.length === 0 ? fail(at, 'is an empty list, which would never match; remove the field or give values') : Array.from(v, (n, i) => asnOf(n, `${at}[${i}]`)))
-        : asnOf(v, at)
     } else if (key === 'threatScore') {
       if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(at, `${quote(v)} is not a score above 0 (0 would match every request)`)
       match[key] = v
     } else {
-      const [valid, what] = STRING_FIELDS[key]
-      match[key] = stringsOf(v, at, valid, what, key === 'ip')
+      match[key] = oneOrMore(v, at, LIST_FIELDS[key])
     }
   }
   return match as RuleMatch
@@ -224,7 +216,10 @@ export function compileRules (rules: readonly Rule[], settings: RuleSettings): R
     }
     if (m.path !== undefined) {
       const prefixes = listOf(m.path)
-      tests.push((info) => prefixes.some((p) => info.path.startsWith(p)))
+      tests.push((info) => {
+        for (let i = 0; i < prefixes.length; i++) if (info.path.startsWith(prefixes[i])) return true
+        return false
+      })
     }
     if (m.ip !== undefined) {
       const ips = createIpSet(listOf(m.ip), `rule ${quote(rule.id)} match.ip`)
@@ -259,21 +254,21 @@ export function compileRules (rules: readonly Rule[], settings: RuleSettings): R
     }
     if (m.threat !== undefined) {
       const kinds = new Set<string>(listOf(m.threat))
-      tests.push((info) => info.threats.some((t) => kinds.has(t.kind)))
+      tests.push((info) => {
+        const threats = info.threats
+        for (let i = 0; i < threats.length; i++) if (kinds.has(threats[i].kind)) return true
+        return false
+      })
     }
     usesThreats ||= m.threat !== undefined || m.threatScore !== undefined
     for (const field of ['country', 'asn'] as const) {
-      if (m[field] === undefined) continue
+      const values = m[field]
+      if (values === undefined) continue
       if (settings.geo === undefined) throw new Error(`rule ${quote(rule.id)} matches on ${field}, which needs option respond.geoip (${field === 'asn' ? 'an ASN' : 'a country'} database)`)
       usesGeo[field] = true
-    }
-    if (m.country !== undefined) {
-      const countries = new Set(listOf(m.country).map((v) => v.toUpperCase()))
-      tests.push((info) => { const c = lookup(info).country; return c !== undefined && countries.has(c) })
-    }
-    if (m.asn !== undefined) {
-      const asns = new Set(listOf(m.asn))
-      tests.push((info) => { const a = lookup(info).asn; return a !== undefined && asns.has(a) })
+      // Geo gives country codes in upper case.
+      const wanted = new Set(listOf<string | number>(values).map((v) => typeof v === 'string' ? v.toUpperCase() : v))
+      tests.push((info) => { const value = lookup(info)[field]; return value !== undefined && wanted.has(value) })
     }
     const mode = rule.action === 'allow' ? settings.mode : rule.mode ?? settings.mode
     const ttl = rule.action !== 'ban' ? 0 : rule.ttl === undefined ? settings.banTtl : parseDuration(rule.ttl, `rule ${quote(rule.id)} ttl`)
@@ -288,7 +283,7 @@ export function compileRules (rules: readonly Rule[], settings: RuleSettings): R
     for (let i = 0; i < tests.length; i++) if (!tests[i](info)) return false
     return true
   }
-  // Each call starts without a geo record: the same requestInfo object may be matched again after a reload.
+  // Each call looks up afresh: the cache never outlives the call that filled it.
   const start = (): void => { geoOf = undefined }
 
   return {
