@@ -57,6 +57,13 @@ test('errors name the file, and the line and column of a syntax error', async (t
   for (const [path, message] of cases) t.throws(() => readRulesFile(path), { message }, String(message))
 })
 
+test('a file in a directory that does not exist cannot be watched', async (t) => {
+  const dir = tempDir(t)
+  const path = join(dir, 'absent', 'rules.yaml')
+  t.throws(() => watchRulesFile(path, () => {}, () => {}), { message: `${path}: its directory cannot be watched (ENOENT: no such file or directory)` })
+  t.throws(() => watchRulesFile(join(dir, 'rules.toml'), () => {}, () => {}), { message: `${dir}/rules.toml: a rules file must end in .json, .yaml or .yml` })
+})
+
 /** Watches `path`, collecting what the callbacks receive; `next()` resolves at the next callback. */
 function collect (t: Test, path: string): { events: string[], next: () => Promise<string> } {
   const events: string[] = []

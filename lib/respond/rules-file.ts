@@ -1,4 +1,4 @@
-import { readFileSync, watch } from 'node:fs'
+import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import { basename, dirname, extname, resolve } from 'node:path'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
 import { validateRules } from './rules.js'
@@ -116,13 +116,20 @@ export function watchRulesFile (path: string, onRules: (rules: Rule[]) => void, 
     onRules(rules)
   }
 
-  const watcher = watch(dirname(absolute), (_event, filename) => {
+  function onEvent (_event: string, filename: string | null): void {
     // Kubernetes mounts a ConfigMap as links through `..data`, swapped by renaming `..data_tmp`: events name
     // those, never the file. A platform that does not give the name (filename null) may concern the file.
     if (filename !== null && filename !== name && !filename.startsWith('..')) return
     if (timer === undefined) timer = setTimeout(reload, SETTLE_MS)
     else timer.refresh()
-  })
+  }
+
+  let watcher: FSWatcher
+  try {
+    watcher = watch(dirname(absolute), onEvent)
+  } catch (err) {
+    throw new Error(`${path}: its directory cannot be watched (${(err as Error).message.split(',')[0]})`)
+  }
   watcher.on('error', (err) => onError(new Error(`${path}: the watch of its directory failed (${err.message}); changes are no longer read`)))
 
   return {
