@@ -53,8 +53,10 @@ interface Instance {
  * A store on a client of its own (as each instance of a service would have), once it has reconciled with
  * Redis unless `reconciled` is false.
  */
-async function instance (t: Test, server: RedisServer, options: RedisStoreOptions = {}, reconciled = true): Promise<Instance> {
-  const redis = client(t, server)
+async function instance (
+  t: Test, server: RedisServer, options: RedisStoreOptions = {}, reconciled = true, keyPrefix?: string
+): Promise<Instance> {
+  const redis = client(t, server, keyPrefix === undefined ? {} : { keyPrefix })
   const errors: Instance['errors'] = []
   let waiting: Array<(bans: number) => void> = []
   const store = new RedisStore(redis, {
@@ -392,6 +394,27 @@ test('close() unsubscribes and closes its own connection only, once', { skip }, 
   t.equal(await pubsubClients(), 0, 'no subscription came back')
   await within(1000, () => sockets() === baseline + 2)
   t.pass('the user\'s clients only are connected')
+})
+
+test("services told apart by ioredis's keyPrefix do not share bans", { skip }, async (t) => {
+  const server = await startRedis(t.teardown.bind(t))
+  const one = [await instance(t, server, {}, true, 'one:'), await instance(t, server, {}, true, 'one:')]
+  const two = await instance(t, server, {}, true, 'two:')
+  const admin = client(t, server)
+  const now = Date.now()
+  await one[0]?.store.ban(REQUEST, now)
+  await within(1000, () => one[1]?.store.banned(REQUEST.key, now) !== undefined)
+  await two.store.ban({ ...REQUEST, key: '192.0.2.2' }, now)
+  // A marker published after both bans: messages on one channel arrive in order, so once each instance holds
+  // its channel's marker, it has read every ban published there before.
+  const marker = { key: '192.0.2.99', reason: 'marker', since: now, until: now + 60_000, offences: 1, mode: 'block' }
+  await admin.publish(`one:${PREFIX}bans`, JSON.stringify(marker))
+  await admin.publish(`two:${PREFIX}bans`, JSON.stringify(marker))
+  await within(1000, () => one[1]?.store.banned(marker.key, now) !== undefined && two.store.banned(marker.key, now) !== undefined)
+  t.same(two.store.list(now).map((ban) => ban.key).sort(), ['192.0.2.2', marker.key])
+  t.same(one[1]?.store.list(now).map((ban) => ban.key).sort(), [REQUEST.key, marker.key])
+  t.same(await admin.hkeys(`one:${PREFIX}bans`), [REQUEST.key])
+  t.same(await admin.hkeys(`two:${PREFIX}bans`), ['192.0.2.2'])
 })
 
 test('options and clients the store refuses', { skip }, async (t) => {

@@ -13,6 +13,8 @@ export interface RedisClient {
   readonly status: string
   /** Set by ioredis's `Cluster`, which the store refuses. */
   readonly isCluster?: boolean
+  /** ioredis puts `keyPrefix` before keys, not before pub/sub channels: the store puts it before its channel. */
+  readonly options?: { readonly keyPrefix?: string | undefined }
   evalsha (sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   eval (script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   script (subcommand: 'LOAD', script: string): Promise<unknown>

@@ -76,7 +76,7 @@ export class RedisStore implements RespondStore {
       throw new TypeError(`RedisStore options.maxBans: ${String(maxBans)} is not a positive integer`)
     }
     this.prefix = prefix
-    this.channel = prefix + 'bans'
+    this.channel = (client.options?.keyPrefix ?? '') + prefix + 'bans'
     this.bansKeys = [prefix + 'bans', prefix + 'bans:ends']
     this.timeout = timeout
     this.events = events
