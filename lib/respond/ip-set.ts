@@ -19,8 +19,11 @@ export interface IpSet {
 
 /** An entry parsed: its family's words, masked to `prefix` bits. */
 export interface IpBlock {
+  /** False for IPv4, IPv4-mapped blocks included. */
   v6: boolean
+  /** The network address: one 32-bit word for IPv4, four for IPv6, bits beyond `prefix` cleared. */
   words: Uint32Array
+  /** Prefix length: 32 or 128 for a single address. */
   prefix: number
 }
 
