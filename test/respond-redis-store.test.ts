@@ -1,44 +1,16 @@
 import { test, type Test } from 'tap'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { RedisStore, type RedisStoreOptions } from '../lib/respond/store/redis'
 import type { BanRequest, WindowHit } from '../lib/respond/types'
-import { redisAvailable, startRedis, type RedisServer } from './helpers/redis-server'
+import {
+  commandCounts, redisAvailable, redisClient, settled, sleep, startRedis, within, type RedisServer
+} from './helpers/redis-server'
 
 const skip = redisAvailable ? false : 'redis-server is not installed at /usr/bin/redis-server (.ci/run installs it)'
 const PREFIX = 'request-info:'
 
 const REQUEST: BanRequest = {
   key: '192.0.2.1', reason: 'rule:test', mode: 'block', ttl: 60_000, escalation: 2, maxTtl: 600_000, recidive: 3_600_000
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Ms until `predicate` holds, polled every ms; throws past `ms` (the issue's protocol deadline). */
-async function within (ms: number, predicate: () => boolean): Promise<number> {
-  const start = performance.now()
-  while (!predicate()) {
-    if (performance.now() - start > ms) throw new Error(`condition not met within ${ms} ms`)
-    await sleep(1)
-  }
-  return performance.now() - start
-}
-
-/** A promise that rejects when it does not settle within `ms`, so that a test ends. */
-async function settled<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms) })
-  return await Promise.race([promise, expired]).finally(() => clearTimeout(timer))
-}
-
-/** A user's ioredis client: one retry per command, quick reconnections, closed when `t` ends. */
-function client (t: Test, server: RedisServer, options: RedisOptions = {}): Redis {
-  const redis = new Redis({
-    host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1, retryStrategy: () => 20, ...options
-  })
-  // Connection errors while the server is down are the user's to handle; the store reports its own.
-  redis.on('error', () => {})
-  t.teardown(() => redis.disconnect())
-  return redis
 }
 
 interface Instance {
@@ -56,7 +28,7 @@ interface Instance {
 async function instance (
   t: Test, server: RedisServer, options: RedisStoreOptions = {}, reconciled = true, keyPrefix?: string
 ): Promise<Instance> {
-  const redis = client(t, server, keyPrefix === undefined ? {} : { keyPrefix })
+  const redis = redisClient(t, server, keyPrefix === undefined ? {} : { keyPrefix })
   const errors: Instance['errors'] = []
   let waiting: Array<(bans: number) => void> = []
   const store = new RedisStore(redis, {
@@ -77,21 +49,11 @@ async function instance (
   return { store, client: redis, errors, nextReconciled }
 }
 
-/** `INFO commandstats` as command → calls. */
-async function commandCounts (admin: Redis): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {}
-  for (const [, name, calls] of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    counts[name as string] = Number(calls)
-  }
-  delete counts.info
-  return counts
-}
-
 test('a ban issued on one instance is in force on the other within 1 s, and so is an unban', { skip }, async (t) => {
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server)
   const b = await instance(t, server)
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
 
   const now = Date.now()
   const issued = a.store.ban(REQUEST, now)
@@ -126,7 +88,7 @@ test('rate-limit counts are shared, and the previous window is read once it turn
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server)
   const b = await instance(t, server)
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   const W = 200
   // A time at the start of both windows, so that the expected counts do not depend on the clock.
   const T = Math.floor(Date.now() / 60_000) * 60_000
@@ -155,7 +117,7 @@ test('escalation counts the offences of every instance', { skip }, async (t) => 
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server)
   const b = await instance(t, server)
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   const request: BanRequest = { ...REQUEST, ttl: 1000, escalation: 2, maxTtl: 5000, recidive: 60_000 }
   const now = Date.now()
 
@@ -183,7 +145,7 @@ test('Redis down: hit() rejects at once, bans are checked and issued locally; ba
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server)
   const b = await instance(t, server)
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   const hits: WindowHit[] = [{ key: 'ip:192.0.2.1', window: 1000 }]
   const earlier = { ...REQUEST, key: '198.51.100.7' }
   const during = { ...REQUEST, key: '203.0.113.9' }
@@ -243,7 +205,7 @@ test('Redis down: hit() rejects at once, bans are checked and issued locally; ba
 test('changes waiting for Redis are bounded by maxBans, the oldest dropped', { skip }, async (t) => {
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server, { maxBans: 2 })
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   await server.stop()
   await within(2000, () => a.client.status !== 'ready')
   for (const key of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) await a.store.ban({ ...REQUEST, key }, Date.now())
@@ -279,7 +241,7 @@ test('a hung Redis: hit() rejects after its timeout, ban() resolves locally, the
 test('malformed messages and stored bans are reported and ignored', { skip }, async (t) => {
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server)
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   const now = Date.now()
   const valid = { key: '192.0.2.5', reason: 'rule:x', since: now, until: now + 60_000, offences: 1, mode: 'block' }
   const malformed: Array<[string, RegExp]> = [
@@ -329,7 +291,7 @@ test('Redis commands: one EVALSHA per hit() whatever its windows, none for ban c
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server)
   await instance(t, server)
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   const N = 200
   const M = 100_000
   const hits: WindowHit[] = [
@@ -365,7 +327,7 @@ test('Redis commands: one EVALSHA per hit() whatever its windows, none for ban c
 
 test('close() unsubscribes and closes its own connection only, once', { skip }, async (t) => {
   const server = await startRedis(t.teardown.bind(t))
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   await admin.ping()
   const sockets = (): number => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length
   const pubsubClients = async (): Promise<number> => (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub') as string).split('\n').filter(Boolean).length
@@ -400,7 +362,7 @@ test("services told apart by ioredis's keyPrefix do not share bans", { skip }, a
   const server = await startRedis(t.teardown.bind(t))
   const one = [await instance(t, server, {}, true, 'one:'), await instance(t, server, {}, true, 'one:')]
   const two = await instance(t, server, {}, true, 'two:')
-  const admin = client(t, server)
+  const admin = redisClient(t, server)
   const now = Date.now()
   await one[0]?.store.ban(REQUEST, now)
   await within(1000, () => one[1]?.store.banned(REQUEST.key, now) !== undefined)
@@ -419,7 +381,7 @@ test("services told apart by ioredis's keyPrefix do not share bans", { skip }, a
 
 test('options and clients the store refuses', { skip }, async (t) => {
   const server = await startRedis(t.teardown.bind(t))
-  const redis = client(t, server, { lazyConnect: true })
+  const redis = redisClient(t, server, { lazyConnect: true })
   t.throws(() => new RedisStore({ ...redis, isCluster: true } as never), /Redis Cluster is not supported/)
   t.throws(() => new RedisStore(redis, { timeout: 0 }), /options\.timeout: 0 is not a positive number/)
   t.throws(() => new RedisStore(redis, { timeout: Infinity }), /options\.timeout/)

@@ -4,6 +4,7 @@ import { connect, createServer } from 'node:net'
 import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis, type RedisOptions } from 'ioredis'
 
 /** The Debian package's binary; tests that need Redis skip with a message when it is absent. */
 export const REDIS_SERVER = '/usr/bin/redis-server'
@@ -115,4 +116,45 @@ export async function startRedis (teardown: (fn: () => Promise<void>) => unknown
     pause () { child?.kill('SIGSTOP') },
     resume () { child?.kill('SIGCONT') }
   }
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Ms until `predicate` holds, polled every ms; throws past `ms` (a protocol deadline such as the issue's 1 s). */
+export async function within (ms: number, predicate: () => boolean): Promise<number> {
+  const start = performance.now()
+  while (!predicate()) {
+    if (performance.now() - start > ms) throw new Error(`condition not met within ${ms} ms`)
+    await sleep(1)
+  }
+  return performance.now() - start
+}
+
+/** A promise that rejects when it does not settle within `ms`, so that a test ends. */
+export async function settled<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms) })
+  return await Promise.race([promise, expired]).finally(() => clearTimeout(timer))
+}
+
+/** A user's ioredis client: one retry per command, quick reconnections, closed when `t` ends. */
+export function redisClient (t: { teardown: (fn: () => unknown) => unknown }, server: RedisServer, options: RedisOptions = {}): Redis {
+  const redis = new Redis({
+    host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1, retryStrategy: () => 20, ...options
+  })
+  // Connection errors while a test has stopped the server are expected: tests watch `status` instead.
+  redis.on('error', () => {})
+  t.teardown(() => redis.disconnect())
+  return redis
+}
+
+/** `INFO commandstats` as command → calls (INFO itself left out), counted since the last CONFIG RESETSTAT. */
+export async function commandCounts (admin: Redis): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const [, name, calls] of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    counts[name as string] = Number(calls)
+  }
+  delete counts.info
+  return counts
 }
