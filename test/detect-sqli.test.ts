@@ -122,6 +122,16 @@ test('the SQL reading is the same with and without line breaks', async (t) => {
   t.equal(sqlView('a+'.repeat(4)), 'a a a a')
 })
 
+test('the SQL reading of long values, made in a buffer, is that of short ones', async (t) => {
+  for (const [unit, read] of [['a\t', 'a '], ['a+/**/', 'a '], ['x/*!1 y*/', 'x y '], ['b#c\n', 'b '], ['\u0101\t', '\u0101 '], ['\u00e9--  \n', '\u00e9 ']]) {
+    const long = unit.repeat(5000)
+    t.equal(sqlView(long), read.repeat(5000).trimEnd(), `${JSON.stringify(unit)} x 5000`)
+  }
+  t.equal(sqlView('a\t'.repeat(30000) + 'union/**/select'), 'a '.repeat(30000) + 'union select', 'a keyword after padding is read')
+  t.ok(rules('a\t'.repeat(30000) + "' union/**/select 1").includes('sqli-union-select'))
+  t.ok(rules('a '.repeat(30000) + 'x=sleep(5)').includes('sqli-time-delay'), 'a word after padding is looked up')
+})
+
 test('long values are read whole, in bounded time', async (t) => {
   t.ok(rules("1' or 1=1--" + ' x'.repeat(20000)).includes('sqli-tautology'))
   t.ok(rules('x'.repeat(40000) + ' union select 1').includes('sqli-union-select'))

@@ -19,74 +19,87 @@ function isSpace (c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x2b
 }
 
-// The reading is written into a buffer reused between values, grown when a value is longer, and turned
-// into a string by one native decode: one-byte text as latin1, other text as UTF-16.
+// The reading is made in place in a buffer of UTF-16 code units reused between values and grown when a value
+// is longer (a loop over a typed array costs a fraction of one over `charCodeAt`), each unit also written to a
+// byte buffer, so that a one-byte reading becomes a string by one native latin1 decode, other text as UTF-16.
+// Short values are copied by a loop, where a native call costs more.
+const BULK = 64
 let units = new Uint16Array(4096)
+let wide16 = Buffer.from(units.buffer)
+let bytes = Buffer.allocUnsafe(4096)
 
-function asString (length: number, wide: boolean): string {
-  const bytes = Buffer.from(units.buffer, units.byteOffset, length * 2)
-  if (wide) return bytes.toString('utf16le')
-  const narrow = Buffer.allocUnsafe(length)
-  for (let i = 0; i < length; i++) narrow[i] = units[i]
-  return narrow.toString('latin1')
+function load (text: string): void {
+  const n = text.length
+  if (units.length < n) {
+    units = new Uint16Array(Math.max(n, 2 * units.length))
+    wide16 = Buffer.from(units.buffer)
+    bytes = Buffer.allocUnsafe(units.length)
+  }
+  if (n >= BULK) wide16.write(text, 0, 'utf16le')
+  else for (let i = 0; i < n; i++) units[i] = text.charCodeAt(i)
 }
 
-// Without a line break no line comment ends, so the reading is one native replace: each run of comments,
-// comment closers and spaces becomes one space. At most one alternative can go on past a position's first
-// characters (`/*!` is told from `/*` by its third), and a block comment ends in a match wherever it starts
-// (at its closer or at the end), so the replace is linear.
-const GAPS = /(?:\/\*!\d*|\*\/|\/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+\/|\**$)|[\t-\r \u00a0+])+/g
+function asString (length: number, wide: boolean): string {
+  if (wide) return wide16.toString('utf16le', 0, 2 * length)
+  if (length >= BULK) return bytes.toString('latin1', 0, length)
+  let s = ''
+  for (let i = 0; i < length; i++) s += String.fromCharCode(bytes[i])
+  return s
+}
 
 /** `text` as an SQL lexer tokenizes it (see the file comment); `text` itself when nothing changes. Linear. */
 export function sqlView (text: string): string {
   if (!NEEDS_VIEW.test(text)) return text
-  const lastNewline = text.lastIndexOf('\n')
-  if (lastNewline === -1) {
-    let view = text.replace(GAPS, ' ')
-    if (view.charCodeAt(0) === 0x20) view = view.slice(1)
-    return view.charCodeAt(view.length - 1) === 0x20 ? view.slice(0, -1) : view
-  }
-  return withLineComments(text, lastNewline)
+  return reading(text, text.lastIndexOf('\n'))
 }
 
 /**
- * The reading of a value with line breaks, whose line comments end at them, in one walk over the value.
- * `lastNewline` is looked up once: a search per `#` would make a value of many `#` quadratic.
+ * The reading of a value in one walk over it: each run of comments, comment closers and spaces becomes one
+ * space, and a line comment a line break ends is part of the run. `lastNewline` is looked up once: a search
+ * per `#` would make a value of many `#` quadratic. Block comment closers are found by indexOf on `text`,
+ * whose characters from the read position on are those of the buffer.
  */
-function withLineComments (text: string, lastNewline: number): string {
+function reading (text: string, lastNewline: number): string {
   const n = text.length
-  if (units.length < n) units = new Uint16Array(n)
+  load(text)
+  const u = units
+  const b = bytes
   let length = 0
-  let wide = false
+  let all = 0 // OR of the units written: above 0xff, the reading is not one-byte
   let space = false
   for (let i = 0; i < n;) {
-    const c = text.charCodeAt(i)
+    const c = u[i]
     let skipTo = -1
-    if (c === 0x2f && i + 1 < n && text.charCodeAt(i + 1) === 0x2a) { // /*
-      if (i + 2 < n && text.charCodeAt(i + 2) === 0x21) { // /*! : the content runs
+    if (c === 0x2f && i + 1 < n && u[i + 1] === 0x2a) { // /*
+      if (i + 2 < n && u[i + 2] === 0x21) { // /*! : the content runs
         skipTo = i + 3
-        while (skipTo < n && text.charCodeAt(skipTo) >= 0x30 && text.charCodeAt(skipTo) <= 0x39) skipTo++
+        while (skipTo < n && u[skipTo] >= 0x30 && u[skipTo] <= 0x39) skipTo++
       } else {
         const end = text.indexOf('*/', i + 2)
         skipTo = end === -1 ? n : end + 2
       }
-    } else if (c === 0x2a && i + 1 < n && text.charCodeAt(i + 1) === 0x2f) { // a closer left by /*!
+    } else if (c === 0x2a && i + 1 < n && u[i + 1] === 0x2f) { // a closer left by /*!
       skipTo = i + 2
-    } else if (c === 0x23 || (c === 0x2d && i + 2 < n && text.charCodeAt(i + 1) === 0x2d && isSpace(text.charCodeAt(i + 2)))) { // # or --
+    } else if (c === 0x23 || (c === 0x2d && i + 2 < n && u[i + 1] === 0x2d && isSpace(u[i + 2]))) { // # or --
       if (i < lastNewline) skipTo = text.indexOf('\n', i) + 1
     } else if (isSpace(c)) {
       skipTo = i + 1
     }
     if (skipTo === -1) {
-      if (space && length > 0) units[length++] = 0x20
+      // In place: a space is written only after a gap of at least one character, so writing stays behind reading.
+      if (space && length > 0) {
+        u[length] = 0x20
+        b[length++] = 0x20
+      }
       space = false
-      units[length++] = c
-      if (c > 0xff) wide = true
+      u[length] = c
+      b[length++] = c
+      all |= c
       i++
     } else {
       space = true
       i = skipTo
     }
   }
-  return asString(length, wide)
+  return asString(length, all > 0xff)
 }

@@ -32,9 +32,14 @@ for (const name of SYSTEM_PROCEDURES) NAMES.set(name, Word.system)
 NAMES.set('pg_sleep', Word.delay)
 
 // Identifier characters of the SQL dialects (`$` in Oracle, `@` for SQL Server variables), `.` joining a
-// qualified name, and every non-ASCII character, so `haßelt (` is no call of `elt`.
+// qualified name, and every non-ASCII character, so `haßelt (` is no call of `elt`. A table read at
+// `Math.min(c, 0xc0)` (every unit from 0xc0 on is one): random text would mispredict a chain of comparisons.
+const WORD_CHARS = new Uint8Array(0xc1)
+for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789_.$@') WORD_CHARS[c.charCodeAt(0)] = 1
+WORD_CHARS[0xc0] = 1
+
 function isWordChar (c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x24 || c === 0x40 || c >= 0xc0
+  return WORD_CHARS[Math.min(c, 0xc0)] === 1
 }
 
 const LONGEST = 48
@@ -49,10 +54,29 @@ for (const name of [...CALLS.keys(), ...BARE, ...NAMES.keys()]) {
 }
 PREFIXES[0] = 0
 
-/** Whether the word `view[start, end)` (or its last part, after `lastDot`) may be a listed name. */
-function mayBeListed (view: string, start: number, lastDot: number, end: number): boolean {
-  return PREFIXES[prefixOf(view.charCodeAt(start), view.charCodeAt(start + 1))] === 1 ||
-    (lastDot !== -1 && lastDot + 2 < end && PREFIXES[prefixOf(view.charCodeAt(lastDot + 1), view.charCodeAt(lastDot + 2))] === 1)
+/** Whether the word `u[start, end)` (or its last part, after `lastDot`) may be a listed name. */
+function mayBeListed (u: Uint16Array, start: number, lastDot: number, end: number): boolean {
+  return PREFIXES[prefixOf(u[start], u[start + 1])] === 1 ||
+    (lastDot !== -1 && lastDot + 2 < end && PREFIXES[prefixOf(u[lastDot + 1], u[lastDot + 2])] === 1)
+}
+
+// The view is walked in a typed array of its code units, reused between values: a loop over it costs a
+// fraction of one over `charCodeAt`. Short views are copied by a loop, where a native call costs more.
+const BULK = 64
+let units = new Uint16Array(4096)
+let bulk = Buffer.from(units.buffer)
+
+function load (view: string): Uint16Array {
+  const n = view.length
+  if (units.length < n + 1) {
+    units = new Uint16Array(Math.max(n + 1, 2 * units.length))
+    bulk = Buffer.from(units.buffer)
+  }
+  if (n >= BULK) bulk.write(view, 0, 'utf16le')
+  else for (let i = 0; i < n; i++) units[i] = view.charCodeAt(i)
+  // A unit that is no word character ends the last word without a test of the length.
+  units[n] = 0
+  return units
 }
 
 /**
@@ -62,32 +86,32 @@ function mayBeListed (view: string, start: number, lastDot: number, end: number)
 export function scanWords (view: string, hits: Int32Array): void {
   hits.fill(-1)
   const n = view.length
+  const u = load(view)
   let i = 0
-  // Every read is within the string: a read past its end deoptimizes the loop on each value.
   while (i < n) {
-    let c = view.charCodeAt(i)
+    let c = u[i]
     if (!isWordChar(c)) { i++; continue }
     const start = i
     let lastDot = -1
     do {
       if (c === 0x2e) lastDot = i
-      c = ++i < n ? view.charCodeAt(i) : 0
+      c = u[++i]
     } while (isWordChar(c))
     const length = i - start
     // Numbers and over-long words name nothing listed.
-    if (length < 3 || length > LONGEST || view.charCodeAt(start) <= 0x39 || !mayBeListed(view, start, lastDot, i)) continue
+    if (length < 3 || length > LONGEST || u[start] <= 0x39 || !mayBeListed(u, start, lastDot, i)) continue
     // `name (`, `name(`, and `md5\(` (a backslash an escaping layer left) are calls.
     let j = i
     if (c === 0x20 || c === 0x5c) j++
-    const call = j < n && view.charCodeAt(j) === 0x28
+    const call = j < n && u[j] === 0x28
     const word = view.slice(start, i)
     let kind = -1
     if (call) {
       kind = CALLS.get(word) ?? -1
       if (kind === -1 && BARE.has(word)) {
         let k = j + 1
-        if (k < n && view.charCodeAt(k) === 0x20) k++
-        if (k >= n || view.charCodeAt(k) === 0x29) kind = Word.bareCall
+        if (k < n && u[k] === 0x20) k++
+        if (k >= n || u[k] === 0x29) kind = Word.bareCall
       }
     }
     if (kind === -1) kind = NAMES.get(word) ?? -1
