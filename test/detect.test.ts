@@ -100,6 +100,8 @@ test('decodeValue: long plain stretches between escapes are moved whole, and dec
       t.equal(decodedChars(), charClasses(text), 'the bits of the decoded text')
     }
   }
+  t.equal(decodeEntities(pad + '&lt;' + pad + '\u0000' + pad + '&#0;'), pad + '<' + pad + '\u0000' + pad + '\u0000', 'decodeEntities moves stretches too, and keeps NULs')
+  t.equal(decodeValue(pad + '&lt;' + pad + '\u0000' + pad + '&gt', false), (pad + '<' + pad + pad + '>').toLowerCase(), 'entities after long stretches, NULs dropped')
   t.equal(decodeValue('PLAIN text', false), 'plain text')
   t.equal(decodedChars(), Char.space, 'bits of a text only lowercased')
   t.equal(decodeValue('A%41', false), 'aa')

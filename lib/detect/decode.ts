@@ -104,20 +104,21 @@ let again = -1
 const SCAN = 16
 
 /**
- * The end of the stretch of plain characters at `r` in `units[r, n)`: the next `%`, or `+` when `plusIsSpace`.
- * `source`, when given, is the text `units` was loaded from, unchanged from `r` on, where a string indexOf is
- * a memchr. Found positions are kept in `next` (`%` then `+`), so each search starts past the last: linear.
+ * The end of the stretch of plain characters at `r` in `units[r, n)`: the next `first`, or `second` when it
+ * is not -1. `source`, when given, is the text `units` was loaded from, unchanged from `r` on, where a string
+ * indexOf is a memchr. Found positions are kept in `next`, so each search starts past the last: linear.
  */
-function stretchEnd (r: number, n: number, plusIsSpace: boolean, source: string | null, next: Int32Array): number {
-  if (next[0] < r) {
-    const at = source !== null ? source.indexOf('%', r) : units.indexOf(0x25, r)
-    next[0] = at === -1 || at > n ? n : at
-  }
-  if (plusIsSpace && next[1] < r) {
-    const at = source !== null ? source.indexOf('+', r) : units.indexOf(0x2b, r)
-    next[1] = at === -1 || at > n ? n : at
-  }
-  return plusIsSpace && next[1] < next[0] ? next[1] : next[0]
+function stretchEnd (r: number, n: number, first: number, second: number, source: string | null, next: Int32Array): number {
+  if (next[0] < r) next[0] = nextOf(first, r, n, source)
+  if (second === -1) return next[0]
+  if (next[1] < r) next[1] = nextOf(second, r, n, source)
+  return next[1] < next[0] ? next[1] : next[0]
+}
+
+/** The index of the code unit `c` in `units[r, n)` (see stretchEnd), or `n`. */
+function nextOf (c: number, r: number, n: number, source: string | null): number {
+  const at = source !== null ? source.indexOf(String.fromCharCode(c), r) : units.indexOf(c, r)
+  return at === -1 || at > n ? n : at
 }
 const nextSpecial = new Int32Array(2)
 
@@ -145,7 +146,7 @@ function percentPass (from: number, n: number, plusIsSpace: boolean, source: str
       r++
       if (++plain === SCAN) {
         plain = 0
-        const end = stretchEnd(r, n, plusIsSpace, source, nextSpecial)
+        const end = stretchEnd(r, n, 0x25, plusIsSpace ? 0x2b : -1, source, nextSpecial)
         if (w !== r) u.copyWithin(w, r, end)
         w += end - r
         r = end
@@ -290,18 +291,36 @@ function reference (u: Uint16Array, i: number, n: number): number {
   return j < n && u[j] === 0x3b ? j + 1 : j // ;
 }
 
-/** Decodes HTML character references in `units[from, n)` in place, dropping NULs when `dropNul`; returns the new length. */
-function entityPass (from: number, n: number, dropNul: boolean): number {
+/**
+ * Decodes HTML character references in `units[from, n)` in place, dropping NULs when `dropNul`; returns the
+ * new length. Long stretches without `&` (or NUL) are moved at once, as in percentPass (`source`: see stretchEnd).
+ */
+function entityPass (from: number, n: number, dropNul: boolean, source: string | null): number {
   const u = units
   let w = from
   let r = from
+  let plain = 0
+  nextSpecial[0] = nextSpecial[1] = -1
   while (r < n) {
     const c = u[r]
-    if (c === 0 && dropNul) {
+    if (c !== 0x26 && (c !== 0 || !dropNul)) {
+      u[w++] = c
+      r++
+      if (++plain === SCAN) {
+        plain = 0
+        const end = stretchEnd(r, n, 0x26, dropNul ? 0 : -1, source, nextSpecial)
+        if (w !== r) u.copyWithin(w, r, end)
+        w += end - r
+        r = end
+      }
+      continue
+    }
+    plain = 0
+    if (c === 0) {
       r++
       continue
     }
-    const end = c === 0x26 && mayReference(u, r + 1, n) ? reference(u, r + 1, n) : -1
+    const end = mayReference(u, r + 1, n) ? reference(u, r + 1, n) : -1
     if (end < 0) {
       u[w++] = c
       r++
@@ -368,7 +387,7 @@ export function decodeEntities (s: string): string {
   const i = s.indexOf('&')
   if (i === -1) return s
   load(s)
-  return text(entityPass(i, s.length, false))
+  return text(entityPass(i, s.length, false, s))
 }
 
 const NEEDS_WORK = /[%&\0+]/
@@ -397,8 +416,8 @@ export function decodeValue (raw: string, plusIsSpace: boolean): string {
     // A second level: `%252e` is `%2e` after the first. `+` is not a space at this level: it was a `%2b`.
     if (again >= 0) n = percentPass(again, n, false, null)
     if (entities !== -1 || decodedEntityWork) entities = firstEntityWork(n)
-  }
-  if (entities !== -1) n = entityPass(entities, n, true)
+    if (entities !== -1) n = entityPass(entities, n, true, null)
+  } else if (entities !== -1) n = entityPass(entities, n, true, raw)
   return finish(n)
 }
 
