@@ -22,10 +22,20 @@ export interface RequestInfoCounters {
   alerts: number
   /** Request bodies longer than option `detect.bodyLimit`: only their first part was inspected. */
   bodiesTruncated: number
+  /** Requests the respond layer answered itself: 403 (rule or ban), 429 (rate limit), 503 (Redis away, `failClosed`). */
+  denied: number
+  /** Bans issued by this instance: by ban rules, behaviour alerts and `fastify.requestInfo.ban()`. */
+  bans: number
+  /** Rate limits that went over (one per limit and client each time it crosses its maximum). */
+  limitsExceeded: number
+  /** Redis failures of the respond layer (each request that met one); requests went on as `respond.failClosed` says. */
+  storeErrors: number
+  /** Reloads of `respond.rulesFile` that failed; the rules in force stayed. */
+  rulesReloadsFailed: number
   /** Failures inside the plugin (each logged once); the request went on. */
   errors: number
 }
 
 export function createCounters (): RequestInfoCounters {
-  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, attacks: 0, alerts: 0, bodiesTruncated: 0, errors: 0 }
+  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, attacks: 0, alerts: 0, bodiesTruncated: 0, denied: 0, bans: 0, limitsExceeded: 0, storeErrors: 0, rulesReloadsFailed: 0, errors: 0 }
 }

@@ -21,6 +21,11 @@ import type { BehaviourOptions as BehaviourOpts } from './detect/options.js'
 import { createAlertRecord } from './ship/alert.js'
 import type { DetectOptions as DetectOpts } from './detect/options.js'
 import type { Paranoia as Level1to4, Threat as Finding, ThreatKind as Kind } from './detect/types.js'
+import { Responder, type Decision as RespondDecision, type BanOptions as BanFromCode } from './respond/index.js'
+import { enforce } from './respond/reply.js'
+import type { RespondOptions as RespondOpts, RateLimitOptions as RateLimitOpts, BanOptions as BanOpts, RedisOptions as RedisOpts, RedisClient as Client } from './respond/options.js'
+import type { Ban as SourceBan, Mode as RespondMode, Rule as RespondRule, RuleMatch as Match, RuleAction as Action } from './respond/types.js'
+import { createRespondRecords } from './ship/respond-record.js'
 
 // Real clients send a few hundred distinct Accept values and header orders; more only evicts older entries.
 const HEADER_HASH_CACHE_SIZE = 1024
@@ -28,10 +33,13 @@ const HEADER_HASH_CACHE_SIZE = 1024
 const NOT_MARKED: readonly Scenario[] = Object.freeze([])
 const kRecorded = Symbol('fastify-request-info.recorded')
 const kStart = Symbol('fastify-request-info.start')
+// Findings at the onRequest decision: more by preHandler means the body added some.
+const kThreatsChecked = Symbol('fastify-request-info.threatsChecked')
 
 interface PluginRequest extends FastifyRequest {
   [kRecorded]: boolean
   [kStart]: number
+  [kThreatsChecked]: number
 }
 
 /**
@@ -47,7 +55,12 @@ function fastifyRequestInfo (fastify: FastifyInstance, options: Options, done: (
     return
   }
   loadHash64().then((hash64) => {
-    install(fastify, settings, hash64)
+    try {
+      install(fastify, settings, hash64)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
     done()
   }, done)
 }
@@ -125,6 +138,44 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
   })
 
+  const respondRecords = createRespondRecords({ shape: settings.shape, serviceName: settings.serviceName, maskIp: recordSettings.maskIp })
+  const responder = settings.respond === false ? undefined : new Responder(settings.respond, {
+    limited (over, info) {
+      counters.limitsExceeded++
+      writeEvent(respondRecords.limit(over, info), 'rate limit exceeded')
+    },
+    banned (ban, reqId) {
+      counters.bans++
+      writeEvent(respondRecords.ban(ban, reqId), 'ban issued')
+    },
+    storeError (err, step, log) {
+      counters.storeErrors++
+      if (log) logger.warn({ err }, `fastify-request-info: Redis failed ${step}; requests go on ${settings.respond !== false && settings.respond.failClosed ? 'with 503' : 'counted in this process'} until it is back`)
+    },
+    reconciled (bans) {
+      logger.info({ bans }, 'fastify-request-info: Redis reachable; bans reconciled')
+    },
+    rulesReloaded (rules, err) {
+      if (err === undefined) {
+        logger.info({ rules }, 'fastify-request-info: rules file reloaded')
+      } else {
+        counters.rulesReloadsFailed++
+        logger.error({ err, rules }, 'fastify-request-info: the rules file failed to load; the rules in force stay')
+      }
+    }
+  })
+  const denied = (): void => { counters.denied++ }
+
+  /** A record of the respond layer (a ban, a rate limit), after the access records already held. */
+  function writeEvent (object: Record<string, unknown>, message: string): void {
+    try {
+      recordWriter.flush()
+      logger.warn(object, message)
+    } catch (err) {
+      failed(err, undefined, `writing the '${message}' record`)
+    }
+  }
+
   /** Counts and logs a failure inside the plugin; whatever it was doing, the request goes on. */
   function failed (err: unknown, reqId: string | undefined, step: string): void {
     counters.errors++
@@ -195,6 +246,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       for (const alert of alerts) {
         counters.alerts++
         logger.warn(buildAlert(alert), 'behaviour alert')
+        if (responder !== undefined) responder.alert(alert, info, info.decision)
       }
     } catch (err) {
       failed(err, request.id, 'the behaviour windows')
@@ -204,6 +256,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   fastify.decorateRequest('requestInfo', null as unknown as Info)
   fastify.decorateRequest(kRecorded, false)
   fastify.decorateRequest(kStart, 0)
+  fastify.decorateRequest(kThreatsChecked, 0)
   // The Logstash transport reports its counters as an event on the logger's stream, once a second.
   let transport: LogstashCounters | undefined
   const stream = pinoStream(logger) as { on?: (event: string, listener: (counters: LogstashCounters) => void) => void } | undefined
@@ -213,7 +266,17 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     marked (ip: string): readonly Scenario[] {
       return behaviour === undefined ? NOT_MARKED : behaviour.marked(ip)
     },
-    get transport () { return transport }
+    get transport () { return transport },
+    ban (ip: string, options?: BanFromCode): Promise<SourceBan> {
+      return responder === undefined ? Promise.reject(respondOff('ban')) : responder.ban(ip, options)
+    },
+    unban (ip: string): Promise<boolean> {
+      return responder === undefined ? Promise.reject(respondOff('unban')) : responder.unban(ip)
+    },
+    bans (): SourceBan[] {
+      if (responder === undefined) throw respondOff('bans')
+      return responder.bans()
+    }
   }
   fastify.decorate('requestInfo', Object.freeze(api))
 
@@ -223,10 +286,49 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     next()
   })
 
-  fastify.addHook('onRequest', function requestInfoOnRequest (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) {
-    build(request as PluginRequest)
-    next()
+  if (responder !== undefined) {
+    fastify.addHook('onClose', async function requestInfoRespondOnClose () {
+      await responder.close()
+    })
+  }
+
+  fastify.addHook('onRequest', function requestInfoOnRequest (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
+    const info = build(request as PluginRequest)
+    if (responder === undefined) {
+      next()
+      return
+    }
+    let result: ReturnType<Responder['check']>
+    try {
+      (request as PluginRequest)[kThreatsChecked] = info.threats.length
+      result = responder.check(request, info)
+    } catch (err) {
+      failed(err, request.id, 'the respond layer')
+      next()
+      return
+    }
+    enforce(result, info, reply, next, denied, (err) => failed(err, request.id, 'the respond layer'))
   })
+
+  // Once the body's findings are in and the application's own hooks may have set requestInfo.user.
+  if (responder !== undefined) {
+    fastify.addHook('preHandler', function requestInfoPreHandler (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
+      const info = request.requestInfo
+      if (info === null || !responder.needsLate) {
+        next()
+        return
+      }
+      let result: ReturnType<Responder['checkLate']>
+      try {
+        result = responder.checkLate(info, info.threats.length > (request as PluginRequest)[kThreatsChecked], info.decision)
+      } catch (err) {
+        failed(err, request.id, 'the respond layer')
+        next()
+        return
+      }
+      enforce(result, info, reply, next, denied, (err) => failed(err, request.id, 'the respond layer'))
+    })
+  }
 
   // Bodies are inspected once Fastify has parsed them, before validation and the handler see them.
   if (detection !== undefined && detect !== false && detect.bodyLimit > 0) {
@@ -266,6 +368,10 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
     next()
   })
+}
+
+function respondOff (method: string): Error {
+  return new Error(`fastify.requestInfo.${method}() needs option respond`)
 }
 
 /**
@@ -312,6 +418,19 @@ declare namespace fastifyRequestInfo {
   export type BehaviourOptions = BehaviourOpts
   export type Alert = BehaviourAlert
   export type BehaviourScenario = Scenario
+  export type RespondOptions = RespondOpts
+  export type RateLimitOptions = RateLimitOpts
+  export type BanOptions = BanOpts
+  export type RedisOptions = RedisOpts
+  export type RedisClient = Client
+  export type Decision = RespondDecision
+  export type Ban = SourceBan
+  export type Mode = RespondMode
+  export type Rule = RespondRule
+  export type RuleMatch = Match
+  export type RuleAction = Action
+  /** Options of `fastify.requestInfo.ban()`. */
+  export type BanFromCodeOptions = BanFromCode
   /**
    * The application's own requestInfo fields, written to the record under `custom`. Extend it:
    * `declare module 'fastify-request-info' { interface RequestInfoCustom { tenant?: string } }`
@@ -331,6 +450,15 @@ declare namespace fastifyRequestInfo {
      * (option `detect.behaviour.markMs`, 4 h); empty when none, or when the behaviour windows are off.
      */
     marked (ip: string): readonly BehaviourScenario[]
+    /**
+     * Bans the client address `ip` (IPv6: its /64) for `ttl` (default option `respond.ban.ttl`, escalated for
+     * repeat offenders), on every instance sharing the Redis of option `respond.redis`. Needs option `respond`.
+     */
+    ban (ip: string, options?: BanFromCodeOptions): Promise<Ban>
+    /** Lifts the ban on `ip`'s source; resolves to true when there was one. Needs option `respond`. */
+    unban (ip: string): Promise<boolean>
+    /** Bans in force, as this instance holds them. Needs option `respond`. */
+    bans (): Ban[]
   }
   export const fastifyRequestInfo: FastifyRequestInfo
   export { fastifyRequestInfo as default }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { RequestInfo } from './request-info.js'
 import { FINGERPRINT_HEADER_PRESETS, type FingerprintHeaderNames, type FingerprintHeaderPreset } from './fingerprint/proxy-headers.js'
 import { resolveDetectOptions, type DetectOptions, type ResolvedDetectOptions } from './detect/options.js'
+import { resolveRespondOptions, type RespondOptions, type ResolvedRespondOptions } from './respond/options.js'
 
 /** pino level names a record can be written at. */
 export type RecordLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
@@ -102,6 +103,13 @@ export interface RequestInfoOptions {
    * @default { paranoia: 1, disable: [], threshold: 5, bodyLimit: 65536 }
    */
   detect?: boolean | DetectOptions
+  /**
+   * What the service does about what it sees: allow and block rules, rate limits and bans, in `monitor` mode
+   * (recorded in `requestInfo.decision`) or `block` mode (403, 429); shared across instances through Redis
+   * (README, "Respond"). Off unless given.
+   * @default undefined (off)
+   */
+  respond?: boolean | RespondOptions
 }
 
 /** Options after validation, with every default applied. */
@@ -121,6 +129,7 @@ export interface ResolvedOptions {
   tlsCapture: { timeout: number, maxBytes: number } | false
   h2Capture: { timeout: number, maxBytes: number } | false
   detect: ResolvedDetectOptions | false
+  respond: ResolvedRespondOptions | false
 }
 
 interface NormalisedHeaderNames { ja3: string[], ja4: string[], h2: string[] }
@@ -129,7 +138,7 @@ const LEVELS: readonly RecordLevel[] = ['fatal', 'error', 'warn', 'info', 'debug
 const IP_MODES: readonly IpPrivacy[] = ['full', 'truncate', 'hmac', 'none']
 const SHAPES = ['ecs', 'flat'] as const
 const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'recordLevel', 'skip',
-  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture', 'h2Capture', 'detect'])
+  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture', 'h2Capture', 'detect', 'respond'])
 
 function fail (message: string): never {
   throw new TypeError(`fastify-request-info: ${message}`)
@@ -258,6 +267,7 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
     userAgentCacheSize: integer('userAgentCacheSize', o.userAgentCacheSize, 0, 1_000_000, 1000),
     tlsCapture: capture('tlsCapture', o.tlsCapture, true, 10_000, 16_384),
     h2Capture: capture('h2Capture', o.h2Capture, false, 500, 16_384),
-    detect: resolveDetectOptions(o.detect, fail)
+    detect: resolveDetectOptions(o.detect, fail),
+    respond: resolveRespondOptions(o.respond, fail)
   }
 }

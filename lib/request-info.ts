@@ -8,6 +8,7 @@ import { hasFingerprintHeader, readFingerprintHeaders } from './fingerprint/prox
 import { tlsConnectionOf } from './fingerprint/tls/capture.js'
 import { pseudoHeaderOrder } from './fingerprint/http2.js'
 import type { Threat } from './detect/types.js'
+import type { Decision } from './respond/index.js'
 
 /** Where the TLS / HTTP/2 fingerprints of a request came from. */
 export type FingerprintSource = 'header' | 'socket'
@@ -71,6 +72,11 @@ export interface RequestInfo {
   threats: readonly Threat[]
   /** Sum of the findings' scores; option `detect.threshold` (5) or more makes the request an attack. */
   threatScore: number
+  /**
+   * What the respond layer did and why (option `respond`): an allow rule, a block or ban rule, a ban in force,
+   * a rate limit; `monitor: true` when it was only recorded. Undefined when nothing applied.
+   */
+  decision: Decision | undefined
   /** Response status code, set on response. */
   status: number | undefined
   /** Response time in milliseconds, set on response. */
@@ -112,7 +118,7 @@ export function emptyRequestInfo (serviceName: string, reqId: string, method: st
     serviceName, ip: '', realIp: '', ips: [], reqId, method, path: '', query: undefined, host: undefined,
     referer: undefined, ua: undefined, uah: undefined, uai: undefined, ssl: undefined, sslh: undefined,
     ja4: undefined, h2: undefined, fingerprintSource: undefined, sni: undefined, alpn: undefined, tlsVersion: undefined, ac: undefined, ach: undefined, ho: '', hoh: '', threats: NO_THREATS, threatScore: 0,
-    status: undefined, responseTime: undefined, aborted: false, user: undefined, mfa: undefined,
+    decision: undefined, status: undefined, responseTime: undefined, aborted: false, user: undefined, mfa: undefined,
     captcha: undefined, custom: {}
   }
 }

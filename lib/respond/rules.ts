@@ -58,6 +58,8 @@ const JA4 = /^[tqd][0-9a-z]{2}[di][0-9]{4}[0-9A-Za-z]{2}_[0-9a-f]{12}_[0-9a-f]{1
 // RFC 9110, section 5.6.2: a method is a token.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const VERSION = /^\s*(<=|>=|<|>|=)?\s*([0-9]{1,9})\s*$/
+// A User-Agent's first product token and the leading digits of its version; anchored and bounded.
+const PRODUCT = /^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})(?:\/v?([0-9]{1,9}))?/
 const MAX_ASN = 4294967295
 
 type Check = (value: unknown, where: string) => unknown
@@ -243,7 +245,7 @@ export function compileRules (rules: readonly Rule[], settings: RuleSettings): R
       const written = new Set(listOf(m.uaFamily))
       const lower = new Set(listOf(m.uaFamily).map((v) => v.toLowerCase()))
       tests.push((info) => {
-        const name = info.uai?.browser.name
+        const name = uaFamilyOf(info)
         return name !== undefined && (written.has(name) || lower.has(name.toLowerCase()))
       })
     }
@@ -319,10 +321,23 @@ function versionTest (comparison: string): Test {
   const compare: (v: number) => boolean = operator === '<' ? (v) => v < n : operator === '<=' ? (v) => v <= n
     : operator === '>' ? (v) => v > n : operator === '>=' ? (v) => v >= n : (v) => v === n
   return (info) => {
-    const major = info.uai?.browser.major
+    let major = info.uai?.browser.major
+    if (info.uai?.browser.name === undefined && info.ua !== undefined) major = PRODUCT.exec(info.ua)?.[2]
     // ua-parser-js keeps only digits in `major`; an empty one is an unknown version.
     if (major === undefined || major === '') return false
     const v = Number(major)
     return Number.isInteger(v) && compare(v)
   }
+}
+
+/**
+ * The client family of `uaFamily` rules: the browser as ua-parser-js names it, else the User-Agent's first
+ * product token (RFC 9110 §10.1.5: `product = token ["/" product-version]`), which is how HTTP libraries and
+ * tools name themselves (`curl/8.5.0`, `python-requests/2.32.3`, `Go-http-client/1.1`, `sqlmap/1.8`) and
+ * which ua-parser-js 1.x leaves unnamed.
+ */
+export function uaFamilyOf (info: RequestInfo): string | undefined {
+  const name = info.uai?.browser.name
+  if (name !== undefined || info.ua === undefined) return name
+  return PRODUCT.exec(info.ua)?.[1]
 }

@@ -20,7 +20,10 @@ export interface RuleMatch {
   ja3?: string | string[]
   /** JA4 fingerprint. */
   ja4?: string | string[]
-  /** Browser or client family as ua-parser-js names it (`uai.browser.name`), compared without case. */
+  /**
+   * Client family, compared without case: the browser as ua-parser-js names it (`uai.browser.name`: `Chrome`,
+   * `Firefox`, …), else the User-Agent's first product token (`curl`, `python-requests`, `Go-http-client`).
+   */
   uaFamily?: string | string[]
   /**
    * The family's major version compared with a number: `'<120'`, `'<=119'`, `'>=120'`, `'>120'`, `'=120'`

@@ -67,6 +67,13 @@ function threatsJson (threats: readonly Threat[], max: number): string | undefin
   return '[' + list + ']'
 }
 
+/** `decision` as a JSON object (`retryAfter` named as the shape names fields); undefined when nothing was decided. */
+function decisionJson (info: RequestInfo, retryAfter: string): string | undefined {
+  const d = info.decision
+  if (d === undefined) return undefined
+  return '{"action":' + quote(d.action) + bool('monitor', d.monitor) + str('by', d.by) + str('id', d.id) + num(retryAfter, d.retryAfter) + '}'
+}
+
 function userJson (info: RequestInfo): string | undefined {
   const user = info.user
   return user === undefined ? undefined : JSON.stringify(typeof user === 'number' ? user : String(user))
@@ -114,6 +121,7 @@ export function createFlatRecord (settings: RecordSettings): RecordBuilder {
       str('sni', cut(info.sni, max)) + str('alpn', cut(info.alpn, max)) + str('tlsVersion', info.tlsVersion) +
       str('ac', cut(info.ac, max)) + str('ach', info.ach) + str('ho', cut(info.ho, max)) + str('hoh', info.hoh) +
       raw('threats', threatsJson(info.threats, max)) + (info.threatScore > 0 ? num('threatScore', info.threatScore) : '') +
+      raw('decision', decisionJson(info, 'retryAfter')) +
       num('status', info.status) + num('responseTime', info.responseTime) + (info.aborted ? bool('aborted', true) : '') +
       raw('user', userJson(info)) + bool('mfa', info.mfa) + bool('captcha', info.captcha) + raw('custom', customJson(info, settings))
   }
@@ -187,6 +195,7 @@ export function createEcsRecord (settings: RecordSettings): RecordBuilder {
         str('ac', cut(info.ac, max)) + str('ach', info.ach) +
         str('ssl', cut(info.ssl, max)) + str('h2', cut(info.h2, max)) + str('fingerprint_source', info.fingerprintSource) +
         raw('threats', threatsJson(info.threats, max)) + (info.threatScore > 0 ? num('threat_score', info.threatScore) : '') +
+        raw('decision', decisionJson(info, 'retry_after')) +
         (info.aborted ? bool('aborted', true) : '') + bool('mfa', info.mfa) + bool('captcha', info.captcha) +
         raw('custom', customJson(info, settings)))
   }

@@ -117,7 +117,29 @@ while prune(KEYS[1], KEYS[2], ARGV[1], 1000) == 1000 do end
 return redis.call('HGETALL', KEYS[1])
 `)
 
-export const SCRIPTS = [HIT, BAN, UNBAN, BANS]
+/**
+ * Stores back bans Redis lacks, from an instance's own copy, when Redis has lost the shared bans (restarted
+ * without persistence, or a new server): the epoch key is missing then. KEYS: the bans hash, the bans by end,
+ * the epoch key. ARGV: channel, then per ban its key, end and JSON; or channel and `last`, the call after the
+ * batches, which sets the epoch key. Returns 1 when Redis still has its bans (the epoch key exists): nothing
+ * is stored then.
+ */
+export const RESTORE = script(`
+local last = ARGV[#ARGV] == 'last'
+if redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
+local n = #ARGV
+if last then n = n - 1 end
+for i = 2, n, 3 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 2]) == 1 then
+    redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
+    redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
+  end
+end
+if last then redis.call('SET', KEYS[3], '1') end
+return 0
+`)
+
+export const SCRIPTS = [HIT, BAN, UNBAN, BANS, RESTORE]
 
 /**
  * Longest pub/sub message or stored ban read: a ban's key and reason are bounded, and cjson writes a character

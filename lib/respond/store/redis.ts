@@ -1,7 +1,7 @@
 import type { Ban, BanRequest, RespondStore, StoreEvents, WindowCount, WindowHit } from '../types.js'
 import { BanTable } from './ban-table.js'
 import {
-  BAN, BANS, HIT, SCRIPTS, UNBAN, checkRequest, deadline, parseBans, parseCounts, parseMessage, type RedisClient, type RedisSubscriber,
+  BAN, BANS, HIT, RESTORE, SCRIPTS, UNBAN, checkRequest, deadline, parseBans, parseCounts, parseMessage, type RedisClient, type RedisSubscriber,
   type Script
 } from './redis-scripts.js'
 
@@ -29,6 +29,9 @@ export interface RedisStoreOptions {
   events?: StoreEvents
 }
 
+// Bans stored back per script call after Redis lost them.
+const RESTORE_BATCH = 500
+
 /** A ban or an unban made here and not yet confirmed by Redis; `sent` while its script is out. */
 interface Change {
   readonly ban: { readonly request: BanRequest, readonly now: number } | undefined
@@ -50,6 +53,8 @@ export class RedisStore implements RespondStore {
   private readonly channel: string
   /** The bans hash (key → ban as JSON) and the sorted set of its keys by the end of their ban. */
   private readonly bansKeys: string[]
+  /** Present while Redis holds the shared bans; missing after a restart that lost them. */
+  private readonly epochKey: string
   private readonly timeout: number
   private readonly maxPending: number
   private readonly events: StoreEvents | undefined
@@ -78,6 +83,7 @@ export class RedisStore implements RespondStore {
     this.prefix = prefix
     this.channel = (client.options?.keyPrefix ?? '') + prefix + 'bans'
     this.bansKeys = [prefix + 'bans', prefix + 'bans:ends']
+    this.epochKey = prefix + 'bans:epoch'
     this.timeout = timeout
     this.events = events
     this.bans = new BanTable(maxBans)
@@ -228,6 +234,7 @@ export class RedisStore implements RespondStore {
           if (!change.sent) pushes.push(this.push(key, change))
         }
         await Promise.all(pushes)
+        await this.restore()
         const now = Date.now()
         const reply = await this.run(BANS, this.bansKeys, [now])
         this.bans.replace(parseBans(reply, now, (err) => this.fail(err, 'reconcile')))
@@ -245,6 +252,22 @@ export class RedisStore implements RespondStore {
       this.syncing = false
       this.recent = undefined
     }
+  }
+
+  /**
+   * When Redis has lost the shared bans (its epoch key is gone: restarted without persistence, or new), stores
+   * back the bans this instance holds, in batches, so that a Redis restart does not lift every ban; each
+   * instance adds those the others have not stored yet. The last batch sets the epoch key.
+   */
+  private async restore (): Promise<void> {
+    const keys = [...this.bansKeys, this.epochKey]
+    const bans = this.bans.list(Date.now())
+    for (let i = 0; i < bans.length; i += RESTORE_BATCH) {
+      const args: Array<string | number> = [this.channel]
+      for (const ban of bans.slice(i, i + RESTORE_BATCH)) args.push(ban.key, ban.until, JSON.stringify(ban))
+      if (await this.run(RESTORE, keys, args) === 1) return
+    }
+    await this.run(RESTORE, keys, [this.channel, 'last'])
   }
 
   /**
