@@ -76,7 +76,7 @@ export interface RequestInfo {
    * What the respond layer did and why (option `respond`): an allow rule, a block or ban rule, a ban in force,
    * a rate limit; `monitor: true` when it was only recorded. Undefined when nothing applied.
    */
-  decision: Decision | undefined
+  readonly decision: Decision | undefined
   /** Response status code, set on response. */
   status: number | undefined
   /** Response time in milliseconds, set on response. */

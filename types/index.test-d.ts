@@ -53,6 +53,32 @@ expectError(app.register(requestInfo, { detect: { disable: 'sqli-union-select' }
 expectAssignable<requestInfo.DetectOptions>({ paranoia: 1 })
 app.register(requestInfo, { detect: { behaviour: { attackThreshold: 5, loginPaths: ['/session'], buckets: { 'http-probing': { capacity: 20 } } }, impersonation: { learn: false } } })
 expectError(app.register(requestInfo, { detect: { behaviour: { now: () => 0 } } }))
+
+// Option respond
+app.register(requestInfo, { respond: true })
+app.register(requestInfo, {
+  respond: {
+    mode: 'block',
+    rules: [
+      { id: 'office', action: 'allow', match: { ip: ['10.0.0.0/8', '2001:db8::/32'] } },
+      { id: 'curl', action: 'block', mode: 'monitor', match: { uaFamily: 'curl', uaVersion: '<8' } },
+      { id: 'wp', action: 'ban', ttl: '1h', match: { path: '/wp-login.php', method: ['GET', 'POST'] } },
+      { id: 'geo', action: 'block', match: { country: 'KP', asn: [64500], ja3: 'e7d705a3286e19ea42f587b344ee6865', ja4: 't13d1516h2_8daaf6152771_02713d6af862', hoh: '0123456789abcdef', threat: ['sqli'], threatScore: 5 } }
+    ],
+    rulesFile: '/etc/shop/rules.yaml',
+    geoip: { country: '/var/lib/GeoIP/GeoLite2-Country.mmdb', asn: '/var/lib/GeoIP/GeoLite2-ASN.mmdb' },
+    rateLimits: [{ id: 'per-ip', max: 100, window: '1m' }, { id: 'login', key: 'ip', max: 5, window: 60_000, path: '/login', method: 'POST', mode: 'block' }, { id: 'user', key: 'user', max: 1000, window: '1h' }],
+    ban: { scenarios: ['repeated-attacks', 'http-bf-login'], ttl: '4h', escalation: 2, maxTtl: '7d', recidive: '7d', mode: 'block' },
+    failClosed: false,
+    maxEntries: 50_000
+  }
+})
+declare const redisClient: { status: string, duplicate (): unknown, evalsha (...args: any[]): Promise<unknown> }
+app.register(requestInfo, { respond: { redis: { client: redisClient, prefix: 'shop:', timeout: 50 } } })
+expectError(app.register(requestInfo, { respond: { mode: 'enforce' } }))
+expectError(app.register(requestInfo, { respond: { rules: [{ id: 'x', action: 'deny', match: {} }] } }))
+expectError(app.register(requestInfo, { respond: { rateLimits: [{ id: 'x', max: 1 }] } }))
+expectError(app.register(requestInfo, { respond: { ban: { scenarios: ['nope'] } } }))
 expectError(app.register(requestInfo, { tlsCapture: { timeout: '5s' } }))
 expectAssignable<requestInfo.RequestInfoOptions>({
   ip: 'none',
@@ -193,6 +219,15 @@ app.addHook('onResponse', async (request) => {
   expectType<string>(threat.excerpt)
   expectType<number>(threat.score)
   expectError(request.requestInfo.threats.push(threat))
+  expectType<requestInfo.Decision | undefined>(request.requestInfo.decision)
+  expectError(request.requestInfo.decision = undefined)
+  const decision = request.requestInfo.decision
+  if (decision !== undefined) {
+    expectType<'allowed' | 'blocked' | 'banned' | 'rate-limited' | 'unavailable'>(decision.action)
+    expectType<boolean>(decision.monitor)
+    expectType<number | undefined>(decision.retryAfter)
+    expectError(decision.monitor = false)
+  }
 })
 
 // ---------------------------------------------------------------------------------------------------
@@ -215,6 +250,18 @@ expectType<number>(app.requestInfo.counters.attacks)
 expectType<number>(app.requestInfo.counters.bodiesTruncated)
 expectType<number>(app.requestInfo.counters.alerts)
 expectType<readonly requestInfo.BehaviourScenario[]>(app.requestInfo.marked('203.0.113.7'))
+expectType<number>(app.requestInfo.counters.denied)
+expectType<number>(app.requestInfo.counters.bans)
+expectType<number>(app.requestInfo.counters.limitsExceeded)
+expectType<number>(app.requestInfo.counters.storeErrors)
+expectType<number>(app.requestInfo.counters.rulesReloadsFailed)
+expectType<Promise<requestInfo.Ban>>(app.requestInfo.ban('203.0.113.7'))
+expectType<Promise<requestInfo.Ban>>(app.requestInfo.ban('203.0.113.7', { ttl: '1h', reason: 'abuse desk', mode: 'block' }))
+expectError(app.requestInfo.ban('203.0.113.7', { ttl: true }))
+expectType<Promise<boolean>>(app.requestInfo.unban('203.0.113.7'))
+expectType<requestInfo.Ban[]>(app.requestInfo.bans())
+expectType<number>(app.requestInfo.bans()[0].until)
+expectType<requestInfo.Mode>(app.requestInfo.bans()[0].mode)
 expectError(app.requestInfo.counters.records = 0)
 expectError(app.requestInfo.counters = { records: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, errors: 0 })
 
