@@ -220,7 +220,6 @@ app.addHook('onResponse', async (request) => {
   expectType<number>(threat.score)
   expectError(request.requestInfo.threats.push(threat))
   expectType<requestInfo.Decision | undefined>(request.requestInfo.decision)
-  expectError(request.requestInfo.decision = undefined)
   const decision = request.requestInfo.decision
   if (decision !== undefined) {
     expectType<'allowed' | 'blocked' | 'banned' | 'rate-limited' | 'unavailable'>(decision.action)
@@ -228,6 +227,7 @@ app.addHook('onResponse', async (request) => {
     expectType<number | undefined>(decision.retryAfter)
     expectError(decision.monitor = false)
   }
+  expectError(request.requestInfo.decision = undefined)
 })
 
 // ---------------------------------------------------------------------------------------------------
