@@ -102,6 +102,13 @@ test('decodeValue: long plain stretches between escapes are moved whole, and dec
   }
   t.equal(decodeEntities(pad + '&lt;' + pad + '\u0000' + pad + '&#0;'), pad + '<' + pad + '\u0000' + pad + '\u0000', 'decodeEntities moves stretches too, and keeps NULs')
   t.equal(decodeValue(pad + '&lt;' + pad + '\u0000' + pad + '&gt', false), (pad + '<' + pad + pad + '>').toLowerCase(), 'entities after long stretches, NULs dropped')
+  const header = pad + '%3C' + pad
+  t.equal(decodeValue(header, false), (pad + '<' + pad).toLowerCase())
+  t.equal(decodeValue(pad + '%2F', false), (pad + '/').toLowerCase())
+  t.equal(decodedChars(), Char.slash)
+  t.equal(decodeValue(header, false), (pad + '<' + pad).toLowerCase(), 'a value decoded again (as rce and lfi do with headers)')
+  t.equal(decodedChars(), Char.lt, 'with its own bits')
+  t.equal(decodeValue(header, true), (pad + '<' + pad).toLowerCase())
   t.equal(decodeValue('PLAIN text', false), 'plain text')
   t.equal(decodedChars(), Char.space, 'bits of a text only lowercased')
   t.equal(decodeValue('A%41', false), 'aa')
