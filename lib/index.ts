@@ -21,11 +21,10 @@ import type { BehaviourOptions as BehaviourOpts } from './detect/options.js'
 import { createAlertRecord } from './ship/alert.js'
 import type { DetectOptions as DetectOpts } from './detect/options.js'
 import type { Paranoia as Level1to4, Threat as Finding, ThreatKind as Kind } from './detect/types.js'
-import { Responder, type Decision as RespondDecision, type BanOptions as BanFromCode } from './respond/index.js'
-import { enforce } from './respond/reply.js'
+import type { Decision as RespondDecision, BanOptions as BanFromCode } from './respond/index.js'
+import { installRespond } from './respond/plugin.js'
 import type { RespondOptions as RespondOpts, RateLimitOptions as RateLimitOpts, BanOptions as BanOpts, RedisOptions as RedisOpts, RedisClient as Client } from './respond/options.js'
 import type { Ban as SourceBan, Mode as RespondMode, Rule as RespondRule, RuleMatch as Match, RuleAction as Action } from './respond/types.js'
-import { createRespondRecords } from './ship/respond-record.js'
 
 // Real clients send a few hundred distinct Accept values and header orders; more only evicts older entries.
 const HEADER_HASH_CACHE_SIZE = 1024
@@ -33,13 +32,10 @@ const HEADER_HASH_CACHE_SIZE = 1024
 const NOT_MARKED: readonly Scenario[] = Object.freeze([])
 const kRecorded = Symbol('fastify-request-info.recorded')
 const kStart = Symbol('fastify-request-info.start')
-// Findings at the onRequest decision: more by preHandler means the body added some.
-const kThreatsChecked = Symbol('fastify-request-info.threatsChecked')
 
 interface PluginRequest extends FastifyRequest {
   [kRecorded]: boolean
   [kStart]: number
-  [kThreatsChecked]: number
 }
 
 /**
@@ -138,44 +134,6 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
   })
 
-  const respondRecords = createRespondRecords({ shape: settings.shape, serviceName: settings.serviceName, maskIp: recordSettings.maskIp })
-  const responder = settings.respond === false ? undefined : new Responder(settings.respond, {
-    limited (over, info) {
-      counters.limitsExceeded++
-      writeEvent(respondRecords.limit(over, info), 'rate limit exceeded')
-    },
-    banned (ban, reqId) {
-      counters.bans++
-      writeEvent(respondRecords.ban(ban, reqId), 'ban issued')
-    },
-    storeError (err, step, log) {
-      counters.storeErrors++
-      if (log) logger.warn({ err }, `fastify-request-info: Redis failed ${step}; requests go on ${settings.respond !== false && settings.respond.failClosed ? 'with 503' : 'counted in this process'} until it is back`)
-    },
-    reconciled (bans) {
-      logger.info({ bans }, 'fastify-request-info: Redis reachable; bans reconciled')
-    },
-    rulesReloaded (rules, err) {
-      if (err === undefined) {
-        logger.info({ rules }, 'fastify-request-info: rules file reloaded')
-      } else {
-        counters.rulesReloadsFailed++
-        logger.error({ err, rules }, 'fastify-request-info: the rules file failed to load; the rules in force stay')
-      }
-    }
-  })
-  const denied = (): void => { counters.denied++ }
-
-  /** A record of the respond layer (a ban, a rate limit), after the access records already held. */
-  function writeEvent (object: Record<string, unknown>, message: string): void {
-    try {
-      recordWriter.flush()
-      logger.warn(object, message)
-    } catch (err) {
-      failed(err, undefined, `writing the '${message}' record`)
-    }
-  }
-
   /** Counts and logs a failure inside the plugin; whatever it was doing, the request goes on. */
   function failed (err: unknown, reqId: string | undefined, step: string): void {
     counters.errors++
@@ -185,6 +143,12 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       // The logger itself is what failed: the counters are all that can be kept.
     }
   }
+
+  const respond = settings.respond === false ? undefined : installRespond(fastify, settings.respond, {
+    logger, counters, shape: settings.shape, serviceName: settings.serviceName, maskIp: recordSettings.maskIp,
+    flush: () => recordWriter.flush(),
+    failed
+  })
 
   /** Builds requestInfo; also called late when an earlier onRequest hook ended the request before ours ran. */
   function build (request: PluginRequest): Info {
@@ -246,7 +210,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
       for (const alert of alerts) {
         counters.alerts++
         logger.warn(buildAlert(alert), 'behaviour alert')
-        if (responder !== undefined) responder.alert(alert, info, info.decision)
+        if (respond !== undefined) respond.alert(alert, info)
       }
     } catch (err) {
       failed(err, request.id, 'the behaviour windows')
@@ -256,7 +220,6 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
   fastify.decorateRequest('requestInfo', null as unknown as Info)
   fastify.decorateRequest(kRecorded, false)
   fastify.decorateRequest(kStart, 0)
-  fastify.decorateRequest(kThreatsChecked, 0)
   // The Logstash transport reports its counters as an event on the logger's stream, once a second.
   let transport: LogstashCounters | undefined
   const stream = pinoStream(logger) as { on?: (event: string, listener: (counters: LogstashCounters) => void) => void } | undefined
@@ -268,14 +231,14 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     },
     get transport () { return transport },
     ban (ip: string, options?: BanFromCode): Promise<SourceBan> {
-      return responder === undefined ? Promise.reject(respondOff('ban')) : responder.ban(ip, options)
+      return respond === undefined ? Promise.reject(respondOff('ban')) : respond.ban(ip, options)
     },
     unban (ip: string): Promise<boolean> {
-      return responder === undefined ? Promise.reject(respondOff('unban')) : responder.unban(ip)
+      return respond === undefined ? Promise.reject(respondOff('unban')) : respond.unban(ip)
     },
     bans (): SourceBan[] {
-      if (responder === undefined) throw respondOff('bans')
-      return responder.bans()
+      if (respond === undefined) throw respondOff('bans')
+      return respond.bans()
     }
   }
   fastify.decorate('requestInfo', Object.freeze(api))
@@ -286,49 +249,11 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     next()
   })
 
-  if (responder !== undefined) {
-    fastify.addHook('onClose', async function requestInfoRespondOnClose () {
-      await responder.close()
-    })
-  }
-
   fastify.addHook('onRequest', function requestInfoOnRequest (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
     const info = build(request as PluginRequest)
-    if (responder === undefined) {
-      next()
-      return
-    }
-    let result: ReturnType<Responder['check']>
-    try {
-      (request as PluginRequest)[kThreatsChecked] = info.threats.length
-      result = responder.check(request, info)
-    } catch (err) {
-      failed(err, request.id, 'the respond layer')
-      next()
-      return
-    }
-    enforce(result, info, reply, next, denied, (err) => failed(err, request.id, 'the respond layer'))
+    if (respond === undefined) next()
+    else respond.check(request, info, reply, next)
   })
-
-  // Once the body's findings are in and the application's own hooks may have set requestInfo.user.
-  if (responder !== undefined) {
-    fastify.addHook('preHandler', function requestInfoPreHandler (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
-      const info = request.requestInfo
-      if (info === null || !responder.needsLate) {
-        next()
-        return
-      }
-      let result: ReturnType<Responder['checkLate']>
-      try {
-        result = responder.checkLate(info, info.threats.length > (request as PluginRequest)[kThreatsChecked], info.decision)
-      } catch (err) {
-        failed(err, request.id, 'the respond layer')
-        next()
-        return
-      }
-      enforce(result, info, reply, next, denied, (err) => failed(err, request.id, 'the respond layer'))
-    })
-  }
 
   // Bodies are inspected once Fastify has parsed them, before validation and the handler see them.
   if (detection !== undefined && detect !== false && detect.bodyLimit > 0) {
