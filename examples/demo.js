@@ -218,7 +218,13 @@ async function buildServer () {
     fingerprintHeaders: 'nginx-ssl-fingerprint',
     // The attacks are in the query strings; without this option records keep only the path. Query
     // strings can carry tokens and personal data: turn it on knowingly.
-    logQuery: true
+    logQuery: true,
+    // The respond layer in monitor mode, as it should start: nothing is refused, and each record says what
+    // would have happened (request_info.decision): attacks would be blocked, a second /home.php rate-limited.
+    respond: {
+      rules: [{ id: 'attacks', action: 'block', match: { threatScore: 5 } }],
+      rateLimits: [{ id: 'php-probes', max: 1, window: '1m', path: '/home.php' }]
+    }
   })
 
   app.get('/', async () => ({ hello: 'world' }))
@@ -292,6 +298,10 @@ function summary (n, label, record) {
     `   realIp ${record.source?.ip ?? record.source?.address ?? '-'}  ua ${uaText}${record.user === undefined ? '' : `  user ${record.user.id}`}` +
       `  ho ${ri.ho} ${dim(`hoh ${ri.hoh}`)}`
   ]
+  if (ri.decision !== undefined) {
+    const d = ri.decision
+    lines.push(`   decision ${d.action} by ${d.by} ${d.id}${d.monitor ? dim(' (monitor: recorded, not enforced)') : ''}`)
+  }
   if (record.tls !== undefined || ri.h2 !== undefined) {
     lines.push(`   ja3 ${record.tls?.client?.ja3 ?? '-'}  ja4 ${record.tls?.client?.ja4 ?? '-'}  h2 ${ri.h2 ?? '-'} ${dim(`(${ri.fingerprint_source})`)}`)
   }
