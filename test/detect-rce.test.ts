@@ -117,3 +117,16 @@ test('long values: a command after many decoys is still found', async (t) => {
   t.same(rules(q('{a,b} {c,d}')), [])
   t.same(rules('/', { 'x-data': '${'.repeat(20000) }), [], 'lookups that never close')
 })
+
+test('patterns behind a quick search still fire after long padding', async (t) => {
+  // The Windows keywords, `$IFS` and path wildcards are first looked for by a native search; the patterns
+  // themselves run only then, and find what they found before.
+  const pad = 'x-y z/w '.repeat(4000)
+  t.ok(rules(q(pad + '&for /f %i in (x) do calc'), {}, pl1).includes('rce-windows-batch'), 'for /f ... in (')
+  t.ok(rules(q(pad + '&if exist c:\\boot.ini calc'), {}, pl1).includes('rce-windows-batch'), 'if exist')
+  t.ok(rules(q(pad + '&if/i "a"=="a" calc'), {}, pl1).includes('rce-windows-batch'), 'if/i')
+  t.ok(rules(q(pad + '|c^m^d /c whoami'), {}, pl1).includes('rce-windows-shell'), 'cmd /c with carets')
+  t.ok(rules(q(pad + ' /???/c?t /e??/p??s??'), {}, pl2).includes('rce-unix-wildcard-path'), 'wildcards')
+  t.ok(rules(q(pad + ';cat$IFS/etc/x'), {}, pl1).includes('rce-unix-command'), '$IFS')
+  t.same(rules(q('for (i in x) if (a) before'.repeat(500)), {}, pl1), [], 'for and if without their cmd.exe grammar')
+})

@@ -148,3 +148,14 @@ test('hostile input stays linear', async (t) => {
     t.ok(performance.now() - start < 100, JSON.stringify(unit))
   }
 })
+
+test('patterns behind a quick search still fire after long padding', async (t) => {
+  // SCRIPT_SCHEME runs where its end (`p t :`) is, CSS_SCRIPT where one of its words is, after unescaping too.
+  const pad = 'a-b c/d '.repeat(4000)
+  t.ok(rules(pad + '<a href="java\tscript:alert(1)">').includes('xss-script-url'), 'javascript: with a tab')
+  t.ok(rules(pad + '<a href="javascript&colon;alert(1)">').includes('xss-script-url'), 'javascript&colon;')
+  t.ok(rules(pad + '<a href="javascri&#x70;t:alert(1)">').includes('xss-script-url'), 'an entity in the word')
+  t.ok(rules(pad + '<div style="x:expression(alert(1))">').includes('xss-css-script'), 'expression(')
+  t.ok(rules(pad + '<div style="background:u\\rl(javascript:alert(1))">').includes('xss-css-script'), 'url( spelt with a CSS escape')
+  t.ok(rules(pad + '<style>@imp\\ort "x.css"</style>').includes('xss-css-script'), '@import spelt with a CSS escape')
+})

@@ -76,6 +76,9 @@ const CMD_START = '(?:^|[;|&(="\'])\\s{0,8}'
 export const WINDOWS_FOR = new RegExp(CMD_START + 'for(?:\\s{1,16}\\/[a-z](?:\\s{1,16}(?:"[^"]{0,80}"|[^\\s%]{1,80}))?){0,4}\\s{1,16}%{1,2}[^\\s%]{0,32}\\s{1,16}in\\s{0,16}\\(')
 /** cmd.exe `IF [/I] [NOT] EXIST|DEFINED|ERRORLEVEL|CMDEXTVERSION ...` or a comparison (`==`, `EQU`...). */
 export const WINDOWS_IF = new RegExp(CMD_START + 'if(?:\\s{0,16}\\/i)?(?:\\s{1,16}not)?\\s{1,16}(?:(?:exist|defined|errorlevel|cmdextversion)\\s{1,16}\\S|(?:"[^"]{0,80}"|\\S{1,80}?)\\s{0,16}(?:==|\\s(?:equ|neq|lss|leq|gtr|geq)\\s))')
+/** What WINDOWS_FOR and WINDOWS_IF need after their keyword (whitespace, or `/` for `if/i`): one fast search first. */
+export const FOR_KEYWORD = /for\s/
+export const IF_KEYWORD = /if[\s/]/
 /** cmd.exe's escape character between letters: `c^m^d`, `p^ow^ershell`. */
 export const CARET = /\^/g
 

@@ -20,7 +20,10 @@ const NEEDS_WORK = Char.quote | Char.dquote | Char.backslash | Char.dollar | Cha
 export function shellText (text: string, chars: number): string {
   if ((chars & NEEDS_WORK) === 0) return text
   let s = text
-  if ((chars & (Char.dollar | Char.lt | Char.gt | Char.backtick)) !== 0) s = s.replace(IFS, ' ').replace(EMPTY_EXPANSION, '')
+  if ((chars & (Char.dollar | Char.lt | Char.gt | Char.backtick)) !== 0) {
+    if (s.includes('$ifs') || s.includes('${ifs}')) s = s.replace(IFS, ' ')
+    s = s.replace(EMPTY_EXPANSION, '')
+  }
   return unquote(s, chars)
 }
 

@@ -5,6 +5,7 @@
  * Unix commands are matched on the value as the shell reads it (rce-shell.ts: quotes, backslashes, `$IFS` and
  * empty expansions undone) and only at a command position; cmd.exe's `^` escapes are removed for Windows.
  */
+import { Char } from '../chars.js'
 import { decodeValue } from '../decode.js'
 import { active, report } from '../report.js'
 import { ANYWHERE, ARGUMENTS, Place, ruleMaker, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
@@ -79,7 +80,8 @@ function shellGrammar (value: Inspected, scope: Scope, out: Threat[], text: stri
   if (text.includes('$') || text.includes('(')) match(out, UNIX_SUBSTITUTION, scope, value, text, P.SUBSTITUTION)
   if (shell.includes('/')) {
     if (shell.includes('[')) match(out, UNIX_GLOB, scope, value, shell, P.BRACKET_GLOB)
-    match(out, UNIX_WILDCARD, scope, value, shell, P.WILDCARD_PATH)
+    // Unquoting removes characters and makes spaces, never a `?` or `*`.
+    if ((value.chars & (Char.question | Char.star)) !== 0) match(out, UNIX_WILDCARD, scope, value, shell, P.WILDCARD_PATH)
   }
   if (active(UNIX_SHELL_PATH, scope) && (shell.includes('bin/') || shell.includes('$') || shell.includes('/dev/'))) {
     const m = P.SHELL_PATH.exec(shell)
@@ -100,9 +102,10 @@ function shellGrammar (value: Inspected, scope: Scope, out: Threat[], text: stri
 
 function windows (value: Inspected, scope: Scope, out: Threat[], text: string): void {
   const cmd = text.includes('^') ? text.replace(P.CARET, '') : text
-  if (cmd.includes('/') || cmd.includes('-') || cmd.includes('%')) match(out, WINDOWS_SHELL, scope, value, cmd, P.WINDOWS_SHELL)
-  if (cmd.includes('for')) match(out, WINDOWS_BATCH, scope, value, cmd, P.WINDOWS_FOR)
-  if (cmd.includes('if')) match(out, WINDOWS_BATCH, scope, value, cmd, P.WINDOWS_IF)
+  // Each pattern names its shell or keyword, followed by what a quick search finds before the pattern runs.
+  if (cmd.includes('cmd') || cmd.includes('powershell') || cmd.includes('pwsh') || cmd.includes('%comspec%')) match(out, WINDOWS_SHELL, scope, value, cmd, P.WINDOWS_SHELL)
+  if (cmd.includes('for') && P.FOR_KEYWORD.test(cmd)) match(out, WINDOWS_BATCH, scope, value, cmd, P.WINDOWS_FOR)
+  if (cmd.includes('if') && P.IF_KEYWORD.test(cmd)) match(out, WINDOWS_BATCH, scope, value, cmd, P.WINDOWS_IF)
 }
 
 function inspect (value: Inspected, scope: Scope, out: Threat[]): void {

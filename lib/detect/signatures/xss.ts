@@ -71,12 +71,18 @@ function scanTags (value: Inspected, scope: Scope, out: Threat[]): void {
   else if (active(HTML_TAG, scope) && (m = HTML_TAG_PATTERN.exec(text)) !== null) report(out, HTML_TAG, value, m.index, m[0].length)
 }
 
+// How SCRIPT_SCHEME ends: one search for a `p` before what starts with any of three letters at every position.
+const SCHEME_END = /p\s{0,4}t\s{0,4}:/
+
 /** `javascript:` with a gap inside the word, or after an attribute's `=`/quote, or followed by code. */
 function scanScriptScheme (value: Inspected, out: Threat[]): void {
   let text = value.text
-  let match = SCRIPT_SCHEME.exec(text)
+  let match = SCHEME_END.test(text) ? SCRIPT_SCHEME.exec(text) : null
   // XML text is entity-decoded once by its parser and again by the page it is written into: `ja&amp;tab;vascript:`.
-  if (match === null && text.includes('&')) match = SCRIPT_SCHEME.exec(text = decodeEntities(text).toLowerCase())
+  if (match === null && text.includes('&')) {
+    text = decodeEntities(text).toLowerCase()
+    if (SCHEME_END.test(text)) match = SCRIPT_SCHEME.exec(text)
+  }
   if (match === null) return
   const end = match.index + match[0].length
   let evident = /\s/.test(match[0]) || (match.index > 0 && '=\'"(`'.includes(text[match.index - 1]))
@@ -129,13 +135,19 @@ const RARE_WORDS = /expression|binding|behavior|url|import|<!|entity|xmlns|xlink
 
 const CSS_PUNCTUATION = Char.paren | Char.minus | Char.at
 
+/** Whether `text` has a word every shape of CSS_SCRIPT has: a few native searches before a regex pass. */
+function hasCssWord (text: string): boolean {
+  return text.includes('expression') || text.includes('binding') || text.includes('behavior') || text.includes('url') || text.includes('import')
+}
+
 /** Rules of rarer constructs: CSS, SSI, XML, attributes, UTF-7, look-alike brackets, templates, comments. */
 function inspectRare (value: Inspected, scope: Scope, out: Threat[]): void {
   const text = value.text
   const chars = value.chars
   // Every shape of CSS_SCRIPT has a `(`, `-` or `@`: without one, removing escapes cannot make one.
-  if (active(CSS_RULE, scope) && !reportMatch(out, CSS_RULE, value, CSS_SCRIPT) && (chars & Char.backslash) !== 0 && (chars & CSS_PUNCTUATION) !== 0) {
-    const m = CSS_SCRIPT.exec(cssUnescape(text))
+  if (active(CSS_RULE, scope) && !(hasCssWord(text) && reportMatch(out, CSS_RULE, value, CSS_SCRIPT)) && (chars & Char.backslash) !== 0 && (chars & CSS_PUNCTUATION) !== 0) {
+    const css = cssUnescape(text)
+    const m = hasCssWord(css) ? CSS_SCRIPT.exec(css) : null
     if (m !== null) report(out, CSS_RULE, value, m.index, m[0].length)
   }
   if ((chars & Char.lt) !== 0 && active(SSI_RULE, scope)) reportMatch(out, SSI_RULE, value, SSI)
