@@ -403,11 +403,6 @@ export function decodeValue (raw: string, plusIsSpace: boolean): string {
     pending = raw.toLowerCase()
     return pending
   }
-  if (raw === last.raw && plusIsSpace === last.plusIsSpace) {
-    finishedChars = last.chars
-    pending = null
-    return last.text
-  }
   load(raw)
   let n = raw.length
   const percent = raw.indexOf('%')
@@ -423,17 +418,25 @@ export function decodeValue (raw: string, plusIsSpace: boolean): string {
     if (entities !== -1 || decodedEntityWork) entities = firstEntityWork(n)
     if (entities !== -1) n = entityPass(entities, n, true, null)
   } else if (entities !== -1) n = entityPass(entities, n, true, raw)
-  const text = finish(n)
-  last.raw = raw
-  last.plusIsSpace = plusIsSpace
-  last.text = text
-  last.chars = finishedChars
-  return text
+  return finish(n)
 }
 
-// The last value decoded: families that read a header the framework only lowercases (rce.ts, lfi.ts) decode
-// it themselves, and the second gets the first one's text.
-const last = { raw: '', plusIsSpace: false, text: '', chars: 0 }
+// The value decodeRaw last decoded, and its text.
+let lastValue: object | null = null
+let lastText = ''
+
+/**
+ * `value.raw` decoded as decodeValue decodes it, for the families that read decoded a header the framework
+ * only lowercases (rce.ts, lfi.ts): each value is decoded once, however many families ask. The value object
+ * is the key, so a request never gets another's text.
+ */
+export function decodeRaw (value: { readonly raw: string }): string {
+  if (value !== lastValue) {
+    lastText = decodeValue(value.raw, false)
+    lastValue = value
+  }
+  return lastText
+}
 
 /** `Char` bits of the text the last decodeValue returned. */
 export function decodedChars (): number {

@@ -7,7 +7,7 @@
  * `....//` (what is left after a filter strips `../` once) and `.../`, and the literal hex notation
  * `0x2e0x2e0x2f` some decoders read as bytes.
  */
-import { decodeValue } from '../decode.js'
+import { decodeRaw } from '../decode.js'
 import { active, report } from '../report.js'
 import { Char } from '../chars.js'
 import { ANYWHERE, ARGUMENT_PLACES, Place, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
@@ -80,7 +80,7 @@ const NUL = /%(?:25)?00|%u0000/i
 /** The value's text as a file path: other headers decoded here (the framework only lowercases them), hex notation read. */
 function pathText (value: Inspected): string {
   let text = value.text
-  if (value.place === Place.otherHeader && (value.raw.includes('%') || value.raw.includes('&'))) text = decodeValue(value.raw, false)
+  if (value.place === Place.otherHeader && (value.raw.includes('%') || value.raw.includes('&'))) text = decodeRaw(value)
   if (text.includes('0x')) text = text.replace(HEX_NOTATION, (m) => HEX_CHARS[m])
   return text
 }

@@ -6,7 +6,7 @@
  * empty expansions undone) and only at a command position; cmd.exe's `^` escapes are removed for Windows.
  */
 import { Char } from '../chars.js'
-import { decodeValue } from '../decode.js'
+import { decodeRaw } from '../decode.js'
 import { active, report } from '../report.js'
 import { ANYWHERE, ARGUMENTS, Place, ruleMaker, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { Reading, findCommand, shellText } from './rce-shell.js'
@@ -43,7 +43,7 @@ const BROWSER_HEADERS = Place.userAgent | Place.referer
 
 /** The value's text; headers the framework only lowercases are decoded here when they carry escapes. */
 function headerText (value: Inspected): string {
-  if (value.place === Place.otherHeader && (value.raw.includes('%') || value.raw.includes('&'))) return decodeValue(value.raw, false)
+  if (value.place === Place.otherHeader && (value.raw.includes('%') || value.raw.includes('&'))) return decodeRaw(value)
   return value.text
 }
 
