@@ -5,9 +5,9 @@
  * A value that needs decoding is copied once into a scratch array of UTF-16 code units and decoded there in
  * place (every step only shortens the text), each step one loop that starts at the first character it can
  * change: a loop over a typed array costs a fraction of one over `charCodeAt`, and nothing is allocated per
- * escape, so 64 KB of escapes, stray `%` or `&` decodes in about the time of one plain pass. Stretches without
- * a `%` are found by indexOf and moved at once. The last step lowercases and takes the character classes
- * (chars.ts) in the same loop, and writes a one-byte string when it can.
+ * escape, so 64 KB of escapes, stray `%` or `&` decodes in about the time of one plain pass. Long stretches
+ * with nothing to decode are found by indexOf and moved at once. The last step lowercases and takes the
+ * character classes (chars.ts) in the same loop, and writes a one-byte string when it can.
  */
 
 import { CLASSES, charClasses } from './chars.js'
@@ -25,8 +25,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const BULK = 64
 
 // Decoding is synchronous, so one scratch array serves every call; it grows on demand. `bytes` receives the
-// final text when every code unit of it is below 256: a one-byte string is half the memory of the two-byte
-// one a UTF-16 decode gives, and the regexes that read it run on one byte per character.
+// final text, which becomes a one-byte string when every code unit of it is below 256: half the memory of
+// the two-byte string a UTF-16 decode gives.
 let units = new Uint16Array(1024)
 let view = Buffer.from(units.buffer)
 let bytes = Buffer.allocUnsafe(1024)
@@ -336,7 +336,7 @@ function entityPass (from: number, n: number, dropNul: boolean, source: string |
   return w
 }
 
-/** The first `&` or NUL in `units[0, n)`, or -1. */
+/** The first `&` or NUL in `units[0, n)`, or -1 (a native search: only where percent-decoding can have made one). */
 function firstEntityWork (n: number): number {
   const amp = units.indexOf(0x26)
   const nul = units.indexOf(0)
@@ -421,7 +421,7 @@ export function decodeValue (raw: string, plusIsSpace: boolean): string {
   return finish(n)
 }
 
-// The value decodeRaw last decoded, and its text.
+// The value decodeRaw last decoded, and its text (kept until the next header is decoded).
 let lastValue: object | null = null
 let lastText = ''
 

@@ -140,19 +140,37 @@ interface CommandMatch {
 // What opens a command when it is the only character before the name.
 const OPENERS = ';|&\n\r`(){}='
 
+// The groups of the candidate being examined, filled in place: a value can hold a command position every
+// few characters, and an object per position would be garbage for the collector to sweep.
+const found: CommandMatch = { index: 0, whole: '', opener: '', variable: undefined, prefix: '', dir: undefined }
+
 /**
- * COMMAND's groups for a CANDIDATE match. The most frequent shape, one opener character and the name
- * (`(eval`, `;id`), is read off the match itself; any other is matched again with COMMAND_AT.
+ * COMMAND's groups for a CANDIDATE match, into `found`; false when there are none. The most frequent shape,
+ * one opener character and the name (`(eval`, `;id`), is read off the match itself; any other is matched
+ * again with COMMAND_AT.
  */
-function groups (text: string, candidate: RegExpExecArray): CommandMatch | null {
+function groups (text: string, candidate: RegExpExecArray): boolean {
   const whole = candidate[0]
   const name = candidate[1]
   if (whole.length === name.length + 1 && whole.endsWith(name) && OPENERS.includes(whole[0])) {
-    return { index: candidate.index, whole, opener: whole[0], variable: undefined, prefix: '', dir: undefined }
+    found.index = candidate.index
+    found.whole = whole
+    found.opener = whole[0]
+    found.variable = undefined
+    found.prefix = ''
+    found.dir = undefined
+    return true
   }
   COMMAND_AT.lastIndex = candidate.index
   const m = COMMAND_AT.exec(text)
-  return m === null ? null : { index: m.index, whole: m[0], opener: m[1], variable: m[2], prefix: m[3], dir: m[4] }
+  if (m === null) return false
+  found.index = m.index
+  found.whole = m[0]
+  found.opener = m[1]
+  found.variable = m[2]
+  found.prefix = m[3]
+  found.dir = m[4]
+  return true
 }
 
 /**
@@ -171,8 +189,8 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
     const name = candidate[1]
     const nameStrength = commandWord(name)
     if (nameStrength === Word.none && !candidate[0].includes('bin/')) continue
-    const m = groups(text, candidate)
-    if (m === null) continue
+    if (!groups(text, candidate)) continue
+    const m = found
     const word = name
     const inBin = m.dir !== undefined && m.dir.endsWith('bin/')
     let strength: Word = inBin ? Word.strong : nameStrength
