@@ -6,5 +6,8 @@ export default fastifyRequestInfo
 export { fastifyRequestInfo }
 export type {
   RequestInfo, RequestInfoOptions, RequestInfoCustom, RequestInfoApi, RequestInfoCounters, UserAgentInfo,
-  IpPrivacy, RecordLevel, TransportCounters, FingerprintSource, FingerprintHeaderNames, FingerprintHeaderPreset
+  IpPrivacy, RecordLevel, TransportCounters, FingerprintSource, FingerprintHeaderNames, FingerprintHeaderPreset,
+  DetectOptions, Paranoia, Threat, ThreatKind, BehaviourOptions, Alert, BehaviourScenario,
+  RespondOptions, RateLimitOptions, BanOptions, RedisOptions, RedisClient, Decision, Ban, Mode, Rule, RuleMatch,
+  RuleAction, BanFromCodeOptions
 } from './index.js'

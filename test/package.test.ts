@@ -19,7 +19,7 @@ rootTest.setTimeout(180_000)
 const root = resolve(__dirname, '..')
 const bin = (name: string): string => join(root, 'node_modules', '.bin', name)
 const CHROME_MAJOR = '131'
-const RUNTIME_DEPENDENCIES = ['fastify-plugin', 'ua-parser-js', 'xxhash-wasm', 'toad-cache', 'pino-abstract-transport']
+const RUNTIME_DEPENDENCIES = ['fastify-plugin', 'ua-parser-js', 'xxhash-wasm', 'toad-cache', 'pino-abstract-transport', 'maxmind', 'yaml']
 const BUILT = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
   'dist/logstash.js', 'dist/logstash.mjs', 'dist/logstash.d.ts', 'dist/logstash.d.mts']
 

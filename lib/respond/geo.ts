@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isIPv4, isIPv6 } from 'node:net'
-import { Reader } from 'maxmind'
+import type { Reader } from 'maxmind'
 import { Lru, LruMap } from 'toad-cache'
 import { own, sourceKey } from '../detect/behaviour/source-key.js'
 import type { Geo, GeoLookup } from './types.js'
@@ -128,7 +128,9 @@ function open (path: unknown, option: 'country' | 'asn', where: string): Opened 
   if (marker === -1) throw new Error(`${name}: ${file} is not a MaxMind DB file (no metadata marker in its last 128 KiB)`)
   let reader: Reader<any>
   try {
-    reader = new Reader<any>(bytes, { cache: new Lru<unknown>(CACHED_RECORDS) })
+    // Loaded here: the reader takes tens of ms to load, which users without a database never pay.
+    const { Reader: MaxmindReader } = require('maxmind') as typeof import('maxmind')
+    reader = new MaxmindReader<any>(bytes, { cache: new Lru<unknown>(CACHED_RECORDS) })
   } catch (err) {
     throw new Error(`${name}: ${file} is not a readable MaxMind DB file: ${(err as Error).message}`)
   }

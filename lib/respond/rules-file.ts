@@ -1,8 +1,13 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import { basename, dirname, extname, resolve } from 'node:path'
-import { parse as parseYaml, YAMLParseError } from 'yaml'
+import type * as Yaml from 'yaml'
 import { validateRules } from './rules.js'
 import type { Rule } from './types.js'
+
+/** The YAML parser, loaded with the first YAML file: it takes tens of ms to load, which users without one never pay. */
+function yaml (): typeof Yaml {
+  return require('yaml') as typeof Yaml
+}
 
 /** A watch on a rules file: `close()` releases the watcher and any pending reload. */
 export interface RulesFileWatch {
@@ -40,12 +45,12 @@ function parseText (text: string, path: string, format: 'json' | 'yaml'): unknow
   }
   try {
     // yaml refuses duplicate keys, and limits alias expansion (maxAliasCount), by default.
-    return parseYaml(text)
+    return yaml().parse(text)
   } catch (err) {
     // A YAMLParseError's message ends with " at line L, column C:" and an excerpt of the file; other errors
     // (too many aliases: a billion-laughs document) have no place.
     const reason = (err as Error).message.replace(/ at line \d+, column \d+:[\s\S]*$/, '')
-    const place = err instanceof YAMLParseError && err.linePos !== undefined ? `:${err.linePos[0].line}:${err.linePos[0].col}` : ''
+    const place = err instanceof yaml().YAMLParseError && err.linePos !== undefined ? `:${err.linePos[0].line}:${err.linePos[0].col}` : ''
     throw new Error(`${path}${place}: invalid YAML: ${reason}`)
   }
 }
