@@ -1,6 +1,8 @@
 import { test, type Test } from 'tap'
 import { createDetection } from '../lib/detect/index'
 import { rce } from '../lib/detect/signatures/rce'
+import { shellText } from '../lib/detect/signatures/rce-shell'
+import { charClasses } from '../lib/detect/chars'
 
 const at = (paranoia: 1 | 2 | 3) => createDetection({ paranoia, disable: [], bodyLimit: 65536, userAgentCacheSize: 16 }, [rce])
 const pl1 = at(1)
@@ -129,4 +131,17 @@ test('patterns behind a quick search still fire after long padding', async (t) =
   t.ok(rules(q(pad + ' /???/c?t /e??/p??s??'), {}, pl2).includes('rce-unix-wildcard-path'), 'wildcards')
   t.ok(rules(q(pad + ';cat$IFS/etc/x'), {}, pl1).includes('rce-unix-command'), '$IFS')
   t.same(rules(q('for (i in x) if (a) before'.repeat(500)), {}, pl1), [], 'for and if without their cmd.exe grammar')
+})
+
+test('the shell reading of long values of quotes, `+` and expansions is read in one loop, as before', async (t) => {
+  const read = (text: string): string => shellText(text, charClasses(text))
+  t.equal(read("c''a\"t+/et$@c/pa$()ss$[x]wd"), 'cat /etc/pass$[x]wd')
+  t.equal(read('a$$$b<()c``d${}e$9f'), 'a$bcdef', 'expansions are taken left to right, as a global replace takes them')
+  t.equal(read("$'@'x"), '$@x', 'quotes are removed after the expansions are found')
+  t.equal(read('$ifs$9x${ifs}y'), ' x y')
+  t.equal(read('+'.repeat(65536)), ' '.repeat(65536))
+  t.equal(read("a'".repeat(32768)), 'a'.repeat(32768))
+  t.ok(rules(q('+'.repeat(30000) + ';cat /etc/passwd')).includes('rce-unix-command'), 'a command after 30,000 `+`')
+  t.ok(rules(q("'".repeat(30000) + ';c"a"t /etc/passwd')).includes('rce-unix-command'), 'a command after 30,000 quotes')
+  t.ok(rules(q('^'.repeat(30000) + '&c^m^d /c whoami')).includes('rce-windows-shell'), 'cmd.exe after 30,000 carets')
 })

@@ -3,6 +3,7 @@
  * by walking back from each `(` to the name before it, so the cost is one short walk per parenthesis whatever
  * the number of names looked for.
  */
+import { withoutSpaces } from '../units.js'
 import { PHP_HIGH_RISK_FUNCTIONS } from './data/php-function-names.js'
 
 // Execution, evaluation, file and decoding functions an injected snippet calls, matched as whole names.
@@ -157,5 +158,5 @@ const COMMENT = /\/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+\/|\**$)|(?:#|\/\/)[^\n\r]*(?:
 
 /** `code` without whitespace, for shapes that spaces and tabs are used to break up. */
 export function squeezed (code: string): string {
-  return code.replace(/\s+/g, '')
+  return withoutSpaces(code)
 }

@@ -79,8 +79,6 @@ export const WINDOWS_IF = new RegExp(CMD_START + 'if(?:\\s{0,16}\\/i)?(?:\\s{1,1
 /** What WINDOWS_FOR and WINDOWS_IF need after their keyword (whitespace, or `/` for `if/i`): one fast search first. */
 export const FOR_KEYWORD = /for\s/
 export const IF_KEYWORD = /if[\s/]/
-/** cmd.exe's escape character between letters: `c^m^d`, `p^ow^ershell`. */
-export const CARET = /\^/g
 
 /** SQLite shell dot commands after a statement: `;.shell`, `;\n.system` (CVE-2022-35737 style injections into sqlite3). */
 export const SQLITE_DOT = /;\s{0,8}\.\s{0,8}(?:shell|system|sh|databases|tables|dump|import|output|once|load)\b/

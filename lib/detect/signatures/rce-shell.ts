@@ -4,39 +4,59 @@
  * `` ` `` or `$(`).
  */
 import { Char } from '../chars.js'
+import { loadUnits, unitsText } from '../units.js'
 import { Word, commandWord, isTellingAlone } from './rce-words.js'
 
 // `$IFS`, `${IFS}` and `$IFS$9` are a space to the shell.
 const IFS = /\$(?:\{ifs\}|ifs\b)(?:\$\d)?/g
 // Expansions that are empty, or a single character of shell state, spliced into a word: `c$@at`, `who$()ami`,
-// `pi<()ng`, `una$$me`.
-const EMPTY_EXPANSION = /\$(?:[@*!?_$#-]|\d|\(\)|\{\})|[<>]\(\)|``/g
-const NEEDS_WORK = Char.quote | Char.dquote | Char.backslash | Char.dollar | Char.plus | Char.backtick | Char.lt | Char.gt
+// `pi<()ng`, `una$$me`: `$` and one of `@*!?_$#-` or a digit, `$()`, `${}`, `<()`, `>()`, two backticks.
+const STATE = new Uint8Array(128)
+for (const c of '@*!?_$#-0123456789') STATE[c.charCodeAt(0)] = 1
+const EXPANSION_CHARS = Char.dollar | Char.lt | Char.gt | Char.backtick
+const QUOTING_CHARS = Char.quote | Char.dquote | Char.backslash
+const NEEDS_WORK = QUOTING_CHARS | EXPANSION_CHARS | Char.plus
+
+/** The length of the empty expansion at `u[r]` (see STATE), or 0; `u` ends in a 0 unit (loadUnits). */
+function emptyExpansionAt (u: Uint16Array, r: number): number {
+  const c = u[r]
+  const d = u[r + 1]
+  if (c === 0x24) { // $
+    if (d < 128 && STATE[d] === 1) return 2
+    return (d === 0x28 && u[r + 2] === 0x29) || (d === 0x7b && u[r + 2] === 0x7d) ? 3 : 0
+  }
+  if (c === 0x3c || c === 0x3e) return d === 0x28 && u[r + 2] === 0x29 ? 3 : 0 // <() >()
+  return c === 0x60 && d === 0x60 ? 2 : 0 // ``
+}
 
 /**
  * The value as the shell would read its words: quoting and empty expansions removed, `$IFS` as a space, `+` as a
  * space (form bodies sent without a type keep it). Returns `text` itself when there is nothing to undo.
+ *
+ * One loop (units.ts): the expansions are found left to right in the text as it is, the way a global replace
+ * finds them, and the quotes and `+` of what remains are then dropped or turned into spaces.
  */
 export function shellText (text: string, chars: number): string {
   if ((chars & NEEDS_WORK) === 0) return text
-  let s = text
-  if ((chars & (Char.dollar | Char.lt | Char.gt | Char.backtick)) !== 0) {
-    if (s.includes('$ifs') || s.includes('${ifs}')) s = s.replace(IFS, ' ')
-    s = s.replace(EMPTY_EXPANSION, '')
+  const expansions = (chars & EXPANSION_CHARS) !== 0
+  const quoting = (chars & QUOTING_CHARS) !== 0
+  const plus = (chars & Char.plus) !== 0
+  const s = expansions && (text.includes('$ifs') || text.includes('${ifs}')) ? text.replace(IFS, ' ') : text
+  const n = s.length
+  const u = loadUnits(s)
+  let w = 0
+  for (let r = 0; r < n;) {
+    const skip = expansions ? emptyExpansionAt(u, r) : 0
+    if (skip > 0) {
+      r += skip
+      continue
+    }
+    const c = u[r++]
+    // Quoting is removed as the shell removes it: `c''at`, `c\at`, `"rmt"`.
+    if (quoting && (c === 0x27 || c === 0x22 || c === 0x5c)) continue
+    u[w++] = plus && c === 0x2b ? 0x20 : c
   }
-  return unquote(s, chars)
-}
-
-// Quoting characters, removed wherever they are.
-const QUOTING = /['"\\]/g
-
-/**
- * Quoting removed as the shell removes it (`c''at`, `c\\at`, `"rmt"`), `+` as a space: native replaces, not a
- * loop over every character.
- */
-function unquote (s: string, chars: number): string {
-  const bare = (chars & (Char.quote | Char.dquote | Char.backslash)) !== 0 ? s.replace(QUOTING, '') : s
-  return (chars & Char.plus) !== 0 ? bare.replaceAll('+', ' ') : bare
+  return unitsText(w)
 }
 
 /** How strongly a command at a command position reads as injected. */

@@ -7,6 +7,7 @@
  */
 import { Char } from '../chars.js'
 import { decodeRaw } from '../decode.js'
+import { withoutUnit } from '../units.js'
 import { active, report } from '../report.js'
 import { ANYWHERE, ARGUMENTS, Place, ruleMaker, type Detector, type Inspected, type Rule, type Scope, type Threat } from '../types.js'
 import { Reading, findCommand, shellText } from './rce-shell.js'
@@ -101,7 +102,7 @@ function shellGrammar (value: Inspected, scope: Scope, out: Threat[], text: stri
 }
 
 function windows (value: Inspected, scope: Scope, out: Threat[], text: string): void {
-  const cmd = text.includes('^') ? text.replace(P.CARET, '') : text
+  const cmd = text.includes('^') ? withoutUnit(text, 0x5e) : text // cmd.exe's escape character: `c^m^d`
   // Each pattern names its shell or keyword, followed by what a quick search finds before the pattern runs.
   if (cmd.includes('cmd') || cmd.includes('powershell') || cmd.includes('pwsh') || cmd.includes('%comspec%')) match(out, WINDOWS_SHELL, scope, value, cmd, P.WINDOWS_SHELL)
   if (cmd.includes('for') && P.FOR_KEYWORD.test(cmd)) match(out, WINDOWS_BATCH, scope, value, cmd, P.WINDOWS_FOR)
