@@ -38,16 +38,17 @@ export const Char = {
 } as const
 
 /**
- * `Char` bits of each code unit below 128, and at 128 those of every code unit from 128 on: a loop reads
- * `CLASSES[Math.min(c, 128)]` without a branch, which random input would mispredict. decode.ts takes them
- * while it decodes.
+ * `Char` bits of each code unit below 128, and at 128 those of every code unit from 128 on, so that decode.ts
+ * can read `CLASSES[Math.min(c, 128)]` in a loop that also lowercases without a branch.
  */
 export const CLASSES = new Int32Array(129)
-CLASSES[128] = Char.nonAscii
-for (let c = 0; c < 0x20; c++) CLASSES[c] = Char.control
-CLASSES[0x7f] = Char.control
-for (const c of [0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]) CLASSES[c] = Char.space
-for (let c = 0x30; c <= 0x39; c++) CLASSES[c] = Char.digit
+// A local name: an exported one compiles to a property load of `exports` at every use.
+const TABLE = CLASSES
+TABLE[128] = Char.nonAscii
+for (let c = 0; c < 0x20; c++) TABLE[c] = Char.control
+TABLE[0x7f] = Char.control
+for (const c of [0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]) TABLE[c] = Char.space
+for (let c = 0x30; c <= 0x39; c++) TABLE[c] = Char.digit
 const SINGLE: Array<[string, number]> = [
   ["'", Char.quote], ['"', Char.dquote], ['`', Char.backtick], ['<', Char.lt], ['>', Char.gt], ['(', Char.paren],
   [')', Char.paren], [';', Char.semicolon], ['|', Char.pipe], ['&', Char.amp], ['$', Char.dollar], ['{', Char.brace],
@@ -56,12 +57,14 @@ const SINGLE: Array<[string, number]> = [
   ['[', Char.bracket], [']', Char.bracket], ['~', Char.tilde], ['?', Char.question], ['!', Char.bang], ['^', Char.caret],
   ['+', Char.plus]
 ]
-for (const [c, bit] of SINGLE) CLASSES[c.charCodeAt(0)] = bit
+for (const [c, bit] of SINGLE) TABLE[c.charCodeAt(0)] = bit
 
 // Long texts are copied into a typed array first (one bulk write): a loop over it costs a fraction of one
 // over `charCodeAt`. Buffer writes UTF-16LE, so a big-endian machine keeps the `charCodeAt` loop.
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const BULK = 256
+// A local constant: `Char.nonAscii` compiles to a property load of `exports.Char` on every character.
+const NON_ASCII = Char.nonAscii
 let units = new Uint16Array(4096)
 let view = Buffer.from(units.buffer)
 
@@ -70,7 +73,10 @@ export function charClasses (text: string): number {
   const n = text.length
   let bits = 0
   if (n < BULK || !LITTLE_ENDIAN) {
-    for (let i = 0; i < n; i++) bits |= CLASSES[Math.min(text.charCodeAt(i), 128)]
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i)
+      bits |= c < 128 ? TABLE[c] : NON_ASCII
+    }
     return bits
   }
   if (units.length < n) {
@@ -79,6 +85,9 @@ export function charClasses (text: string): number {
   }
   view.write(text, 0, 'utf16le')
   const u = units
-  for (let i = 0; i < n; i++) bits |= CLASSES[Math.min(u[i], 128)]
+  for (let i = 0; i < n; i++) {
+    const c = u[i]
+    bits |= c < 128 ? TABLE[c] : NON_ASCII
+  }
   return bits
 }

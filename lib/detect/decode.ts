@@ -359,12 +359,31 @@ for (let c = 0x41; c <= 0x5a; c++) TO_LOWER[c] = 0x20
  * when every code unit is below 256.
  */
 function finish (n: number): string {
+  lowerInto(n)
+  pending = null
+  if (unitsOr < 0x80) return byteText(n)
+  // Non-ASCII letters are lowercased by the engine. Its lowercase of a non-ASCII character can be an ASCII
+  // letter (the Kelvin sign is `k`): letters have no `Char` bit, so the bits stay those of the result, at
+  // most with `nonAscii` left set.
+  return (unitsOr < 0x100 ? byteText(n) : text(n)).toLowerCase()
+}
+
+// Set by lowerInto: the OR of the code units it read (below 0x80 all ASCII, below 0x100 one byte each).
+let unitsOr = 0
+
+/**
+ * The loop of finish: `units[0, n)` lowercased into `bytes`, the `Char` bits into finishedChars. A function
+ * of its own that ends with the loop: the engine compiles a loop while it runs (on-stack replacement) with
+ * what it has seen so far, and code after the loop that no call had reached yet would throw the compiled
+ * loop away at every call.
+ */
+function lowerInto (n: number): void {
   const u = units
   const b = bytes
   const classes = CLASSES
   const lower = TO_LOWER
   let bits = 0
-  let all = 0 // OR of the code units: below 0x80 all ASCII, below 0x100 one byte each
+  let all = 0
   for (let i = 0; i < n; i++) {
     // Without a branch (see CLASSES): random input would mispredict one on every other character.
     const c = u[i]
@@ -374,12 +393,7 @@ function finish (n: number): string {
     b[i] = c + lower[k]
   }
   finishedChars = bits
-  pending = null
-  if (all < 0x80) return byteText(n)
-  // Non-ASCII letters are lowercased by the engine. Its lowercase of a non-ASCII character can be an ASCII
-  // letter (the Kelvin sign is `k`): letters have no `Char` bit, so the bits stay those of the result, at
-  // most with `nonAscii` left set.
-  return (all < 0x100 ? byteText(n) : text(n)).toLowerCase()
+  unitsOr = all
 }
 
 /** HTML character references (`&lt;`, `&#60`, `&#x3c;`, `&colon;`) as the characters they stand for (see reference). */
