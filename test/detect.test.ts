@@ -103,6 +103,10 @@ test('decodeValue: long plain stretches between escapes are moved whole, and dec
   }
   t.equal(decodeEntities(pad + '&lt;' + pad + '\u0000' + pad + '&#0;'), pad + '<' + pad + '\u0000' + pad + '\u0000', 'decodeEntities moves stretches too, and keeps NULs')
   t.equal(decodeValue(pad + '&lt;' + pad + '\u0000' + pad + '&gt', false), (pad + '<' + pad + pad + '>').toLowerCase(), 'entities after long stretches, NULs dropped')
+  // After a long value, the scratch array holds its tail: a short value is searched within its own length.
+  decodeValue('%2526' + '&amp;'.repeat(20000) + '\u0000', false)
+  t.equal(decodeValue('%2541' + 'x'.repeat(40) + '%26lt;', false), 'a' + 'x'.repeat(40) + '<')
+  t.equal(decodeValue('%2541' + 'x'.repeat(40) + '%25', false), 'a' + 'x'.repeat(40) + '%')
   const header = { raw: pad + '%3C' + pad }
   t.equal(decodeRaw(header), (pad + '<' + pad).toLowerCase())
   t.equal(decodeRaw({ raw: pad + '%2F' }), (pad + '/').toLowerCase())

@@ -115,10 +115,14 @@ function stretchEnd (r: number, n: number, first: number, second: number, source
   return next[1] < next[0] ? next[1] : next[0]
 }
 
-/** The index of the code unit `c` in `units[r, n)` (see stretchEnd), or `n`. */
+/**
+ * The index of the code unit `c` in `units[r, n)` (see stretchEnd), or `n`. Without a source text the search
+ * runs on a view of the first `n` units: past them lies what longer values left, which a search of the
+ * whole array would read again for every short value after a long one.
+ */
 function nextOf (c: number, r: number, n: number, source: string | null): number {
-  const at = source !== null ? source.indexOf(String.fromCharCode(c), r) : units.indexOf(c, r)
-  return at === -1 || at > n ? n : at
+  const at = source !== null ? source.indexOf(String.fromCharCode(c), r) : units.subarray(0, n).indexOf(c, r)
+  return at === -1 ? n : at
 }
 const nextSpecial = new Int32Array(2)
 
@@ -338,10 +342,10 @@ function entityPass (from: number, n: number, dropNul: boolean, source: string |
 
 /** The first `&` or NUL in `units[0, n)`, or -1 (a native search: only where percent-decoding can have made one). */
 function firstEntityWork (n: number): number {
-  const amp = units.indexOf(0x26)
-  const nul = units.indexOf(0)
-  const first = amp === -1 || (nul !== -1 && nul < amp) ? nul : amp
-  return first < n ? first : -1
+  const decoded = units.subarray(0, n)
+  const amp = decoded.indexOf(0x26)
+  const nul = decoded.indexOf(0)
+  return amp === -1 || (nul !== -1 && nul < amp) ? nul : amp
 }
 
 // Set by finish: the `Char` bits of the text decodeValue returned; or, for a text decodeValue only
