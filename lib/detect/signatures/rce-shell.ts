@@ -16,6 +16,8 @@ for (const c of '@*!?_$#-0123456789') STATE[c.charCodeAt(0)] = 1
 const EXPANSION_CHARS = Char.dollar | Char.lt | Char.gt | Char.backtick
 const QUOTING_CHARS = Char.quote | Char.dquote | Char.backslash
 const NEEDS_WORK = QUOTING_CHARS | EXPANSION_CHARS | Char.plus
+// The first character shellText changes: a quoting character, a `+`, or the start of an empty expansion.
+const FIRST_CHANGE = /['"\\+]|\$(?:[@*!?_$#-]|\d|\(\)|\{\})|[<>]\(\)|``/
 
 /** The length of the empty expansion at `u[r]` (see STATE), or 0; `u` ends in a 0 unit (loadUnits). */
 function emptyExpansionAt (u: Uint16Array, r: number): number {
@@ -42,10 +44,14 @@ export function shellText (text: string, chars: number): string {
   const quoting = (chars & QUOTING_CHARS) !== 0
   const plus = (chars & Char.plus) !== 0
   const s = expansions && (text.includes('$ifs') || text.includes('${ifs}')) ? text.replace(IFS, ' ') : text
+  // Where the loop would first change something, found natively: a value with `$`, `<` or `+` but nothing
+  // to undo is returned as it is, and what precedes that place is not walked.
+  const first = s.search(FIRST_CHANGE)
+  if (first === -1) return s
   const n = s.length
   const u = loadUnits(s)
-  let w = 0
-  for (let r = 0; r < n;) {
+  let w = first
+  for (let r = first; r < n;) {
     const skip = expansions ? emptyExpansionAt(u, r) : 0
     if (skip > 0) {
       r += skip
