@@ -8,7 +8,7 @@ import { readRulesFile, watchRulesFile } from './rules-file.js'
 import { openGeo } from './geo.js'
 import { parseDuration } from './duration.js'
 import { MemoryStore } from './store/memory.js'
-import { RedisStore } from './store/redis.js'
+import { RedisStore, type RedisConnection } from './store/redis.js'
 import type { ResolvedRespondOptions } from './options.js'
 import type { Ban, BanRequest, GeoLookup, Mode, RespondStore, Rule, WindowCount } from './types.js'
 
@@ -68,14 +68,14 @@ export class Responder {
   // Rate limits are counted here while Redis is away (fail open).
   private readonly local: MemoryStore | undefined
   private readonly geo: GeoLookup | undefined
-  private readonly fileRules: { rules: Rule[] } = { rules: [] }
+  private fileRules: Rule[] = []
   private readonly watcher: { close (): void } | undefined
   private readonly logged = new Map<string, number>()
 
   constructor (private readonly settings: ResolvedRespondOptions, private readonly events: ResponderEvents) {
     const geoip = settings.geoip
     this.geo = geoip.country !== undefined || geoip.asn !== undefined ? openGeo(geoip) : undefined
-    if (settings.rulesFile !== undefined) this.fileRules.rules = readRulesFile(settings.rulesFile)
+    if (settings.rulesFile !== undefined) this.fileRules = readRulesFile(settings.rulesFile)
     this.rules = this.compile()
     this.limits = new RateLimits(settings.rateLimits)
     const bounds = { maxWindows: settings.maxEntries, maxBans: settings.maxEntries }
@@ -84,8 +84,9 @@ export class Responder {
       this.store = new MemoryStore(bounds)
     } else {
       this.local = new MemoryStore(bounds)
-      this.store = new RedisStore(redis.client as never, {
-        ...bounds,
+      // The option is typed by the few members registration checks; an ioredis client has the rest.
+      this.store = new RedisStore(redis.client as unknown as RedisConnection, {
+        maxBans: settings.maxEntries,
         prefix: redis.prefix,
         timeout: redis.timeout,
         events: {
@@ -96,13 +97,13 @@ export class Responder {
     }
     if (settings.rulesFile !== undefined) {
       this.watcher = watchRulesFile(settings.rulesFile, (rules) => {
-        const before = this.fileRules.rules
-        this.fileRules.rules = rules
+        const before = this.fileRules
+        this.fileRules = rules
         try {
           this.rules = this.compile()
           events.rulesReloaded(this.rules.size, undefined)
         } catch (err) {
-          this.fileRules.rules = before
+          this.fileRules = before
           events.rulesReloaded(this.rules.size, err as Error)
         }
       }, (err) => events.rulesReloaded(this.rules.size, err))
@@ -181,7 +182,7 @@ export class Responder {
   }
 
   private compile (): RuleSet {
-    return compileRules([...this.settings.rules, ...this.fileRules.rules], { mode: this.settings.mode, banTtl: this.settings.ban.ttl, geo: this.geo })
+    return compileRules([...this.settings.rules, ...this.fileRules], { mode: this.settings.mode, banTtl: this.settings.ban.ttl, geo: this.geo })
   }
 
   /** Block and ban rules; a ban rule bans the source unless a ban is in force already. */

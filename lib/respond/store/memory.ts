@@ -33,8 +33,8 @@ export class MemoryStore implements RespondStore {
     return out
   }
 
-  /** One hit in the window `key`, counted here (also the Redis store's fallback while Redis is away). */
-  count (key: string, window: number, now: number): WindowCount {
+  /** One hit in the window `key`. */
+  private count (key: string, window: number, now: number): WindowCount {
     const index = Math.floor(now / window)
     let counter = this.windows.get(key)
     if (counter === undefined) {

@@ -8,7 +8,7 @@ import type { Ban, BanRequest, WindowCount } from '../types.js'
  * The methods of an ioredis client (https://github.com/redis/ioredis) the store calls. ioredis's `Redis` fits;
  * it is described here so that this package neither loads nor depends on ioredis.
  */
-export interface RedisClient {
+export interface RedisConnection {
   /** ioredis connection status: commands are only sent while it is `'ready'`. */
   readonly status: string
   /** Set by ioredis's `Cluster`, which the store refuses. */

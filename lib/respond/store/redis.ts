@@ -1,11 +1,11 @@
 import type { Ban, BanRequest, RespondStore, StoreEvents, WindowCount, WindowHit } from '../types.js'
 import { BanTable } from './ban-table.js'
 import {
-  BAN, BANS, HIT, RESTORE, SCRIPTS, UNBAN, checkRequest, deadline, parseBans, parseCounts, parseMessage, type RedisClient, type RedisSubscriber,
+  BAN, BANS, HIT, RESTORE, SCRIPTS, UNBAN, checkRequest, deadline, parseBans, parseCounts, parseMessage, type RedisConnection, type RedisSubscriber,
   type Script
 } from './redis-scripts.js'
 
-export type { RedisClient, RedisSubscriber } from './redis-scripts.js'
+export type { RedisConnection, RedisSubscriber } from './redis-scripts.js'
 
 /** Options of the Redis store. */
 export interface RedisStoreOptions {
@@ -70,7 +70,7 @@ export class RedisStore implements RespondStore {
   private recent: Map<string, Ban | undefined> | undefined
   private closing: Promise<void> | undefined
 
-  constructor (private readonly client: RedisClient, options: RedisStoreOptions = {}) {
+  constructor (private readonly client: RedisConnection, options: RedisStoreOptions = {}) {
     if (client.isCluster === true) throw new TypeError('RedisStore: Redis Cluster is not supported (use a single Redis or Sentinel)')
     const { prefix = 'request-info:', timeout = 100, maxBans = 100_000, events } = options
     if (typeof prefix !== 'string') throw new TypeError(`RedisStore options.prefix: ${String(prefix)} is not a string`)
