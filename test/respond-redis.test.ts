@@ -130,6 +130,8 @@ function run (): void {
     await until(() => b.app.requestInfo.bans().length === 2, 5000)
     t.same(b.app.requestInfo.bans().map((ban) => ban.key).sort(), ['203.0.113.1', '203.0.113.2'], 'the other instance has both bans')
     t.equal(await status(b.app, '203.0.113.2'), 403)
+    // Each instance reconnects on its own schedule: this one has reconciled once it holds both bans.
+    await until(() => closed.redis.status === 'ready' && closed.app.requestInfo.bans().length === 2, 5000)
     t.equal(await status(closed.app, '192.0.2.1'), 200, 'failClosed serves again')
     await close(a, b, closed)
   })
