@@ -148,29 +148,43 @@ export interface TrafficRow {
   readonly attacks: number
 }
 
+/** A line that could not be read: where, and why. */
+export interface UnreadLine {
+  file: string
+  /** 1-based; 0 when the whole input failed (a truncated .gz). */
+  line: number
+  reason: string
+  text: string
+}
+
+/** What was read. */
+export interface InputSummary {
+  files: string[]
+  lines: number
+  requests: number
+  records: number
+  accessLogLines: number
+  /** Plugin lines that are not request records: alerts, bans, the application's own log lines. */
+  otherRecords: number
+  unparseable: number
+  /** The first few unparseable lines. */
+  unparseableSamples: UnreadLine[]
+  /** Lines without a readable time (not in the timeline). */
+  untimed: number
+}
+
 export interface Report {
   readonly version: typeof REPORT_VERSION
   readonly generated: string
-  readonly inputs: {
-    readonly files: readonly string[]
-    readonly lines: number
-    readonly requests: number
-    readonly records: number
-    readonly accessLogLines: number
-    /** Plugin lines that are not request records: alerts, bans, the application's own log lines. */
-    readonly otherRecords: number
-    readonly unparseable: number
-    /** The first few unparseable lines: where, and why. */
-    readonly unparseableSamples: ReadonlyArray<{ readonly file: string, readonly line: number, readonly reason: string, readonly text: string }>
-    /** Lines without a readable time (not in the timeline). */
-    readonly untimed: number
-  }
+  readonly inputs: InputSummary
   readonly period: { readonly first: Moment | null, readonly last: Moment | null }
   readonly settings: {
     readonly threshold: number
     readonly siteSources: number
     readonly paranoia: number
     readonly lookup: boolean
+    /** A spike is a minute with at least `min` requests and over `factor` × the mean of the hour before. */
+    readonly spike: { readonly factor: number, readonly min: number }
   }
   readonly attacks: {
     readonly requests: number

@@ -44,3 +44,25 @@ export function createUserAgentFingerprinter (cacheSize: number, hash64: Hash64)
     Object.freeze({ uah: hash64(ua), uai: freeze(parser.setUA(ua).getResult()) })
   return memoizeByString(cacheSize, fingerprint)
 }
+
+// A User-Agent's first product token and the leading digits of its version; anchored and bounded.
+const PRODUCT = /^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})(?:\/v?([0-9]{1,9}))?/
+
+/** A client's family and major version, as rules (`uaFamily`, `uaVersion`) and reports name them. */
+export interface Client {
+  readonly family: string | undefined
+  readonly major: string | undefined
+}
+
+/**
+ * The client family: the browser as ua-parser-js names it, else the User-Agent's first product token (RFC
+ * 9110 §10.1.5: `product = token ["/" product-version]`), which is how HTTP libraries and tools name
+ * themselves (`curl/8.5.0`, `python-requests/2.32.3`, `Go-http-client/1.1`, `sqlmap/1.8`) and which
+ * ua-parser-js 1.x leaves unnamed; the major version of the one or the other.
+ */
+export function clientOf (ua: string | undefined, browser: UserAgentInfo['browser'] | undefined): Client {
+  const name = browser?.name
+  if (name !== undefined || ua === undefined) return { family: name, major: browser?.major }
+  const product = PRODUCT.exec(ua)
+  return { family: product?.[1], major: product?.[2] }
+}

@@ -76,9 +76,10 @@ interface Opened {
  * Opens the databases `options` names, synchronously (plugin registration), and returns the lookup of an
  * address's country and autonomous system: a frozen answer, the same object for the same address while it is
  * cached. Throws, naming the option (`where.country`, `where.asn`) and the file, when a file is missing or
- * unreadable, is not a MaxMind DB, or is a database of another kind.
+ * unreadable, is not a MaxMind DB, or is a database of another kind. `names` are the names given in those
+ * messages, where the paths come from elsewhere than the option (the CLI's `--country-db`).
  */
-export function openGeo (options: GeoOptions, where = 'respond.geoip'): OpenedGeo {
+export function openGeo (options: GeoOptions, where = 'respond.geoip', names = { country: `${where}.country`, asn: `${where}.asn` }): OpenedGeo {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error(`${where}: must be an object with the paths of a country and/or an asn .mmdb file, got ${show(options)}`)
   }
@@ -88,8 +89,8 @@ export function openGeo (options: GeoOptions, where = 'respond.geoip'): OpenedGe
   if (options.country === undefined && options.asn === undefined) {
     throw new Error(`${where}: give country, asn or both (paths of .mmdb files)`)
   }
-  const country = options.country === undefined ? undefined : open(options.country, 'country', where)
-  const asn = options.asn === undefined ? undefined : open(options.asn, 'asn', where)
+  const country = options.country === undefined ? undefined : open(options.country, 'country', names.country)
+  const asn = options.asn === undefined ? undefined : open(options.asn, 'asn', names.asn)
 
   const answers = new LruMap<Geo>(CACHED_ADDRESSES)
   const lookup: GeoLookup = (ip) => {
@@ -111,8 +112,7 @@ export function openGeo (options: GeoOptions, where = 'respond.geoip'): OpenedGe
   return Object.assign(lookup, { databases })
 }
 
-function open (path: unknown, option: 'country' | 'asn', where: string): Opened {
-  const name = `${where}.${option}`
+function open (path: unknown, option: 'country' | 'asn', name: string): Opened {
   if (typeof path !== 'string' || path === '') throw new Error(`${name}: must be the path of a .mmdb file, got ${show(path)}`)
   const file = JSON.stringify(path)
   let bytes: Buffer

@@ -1,6 +1,7 @@
 import type { ThreatKind } from '../detect/types.js'
 import { md5Hex } from '../fingerprint/hash.js'
 import { isJa3String } from '../fingerprint/proxy-headers.js'
+import { clientOf } from '../fingerprint/user-agent.js'
 import type { RequestInfo } from '../request-info.js'
 import { parseDuration } from './duration.js'
 import { createIpSet, parseIpEntry, quote } from './ip-set.js'
@@ -58,8 +59,6 @@ const JA4 = /^[tqd][0-9a-z]{2}[di][0-9]{4}[0-9A-Za-z]{2}_[0-9a-f]{12}_[0-9a-f]{1
 // RFC 9110, section 5.6.2: a method is a token.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const VERSION = /^\s*(<=|>=|<|>|=)?\s*([0-9]{1,9})\s*$/
-// A User-Agent's first product token and the leading digits of its version; anchored and bounded.
-const PRODUCT = /^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})(?:\/v?([0-9]{1,9}))?/
 const MAX_ASN = 4294967295
 
 type Check = (value: unknown, where: string) => unknown
@@ -321,8 +320,7 @@ function versionTest (comparison: string): Test {
   const compare: (v: number) => boolean = operator === '<' ? (v) => v < n : operator === '<=' ? (v) => v <= n
     : operator === '>' ? (v) => v > n : operator === '>=' ? (v) => v >= n : (v) => v === n
   return (info) => {
-    let major = info.uai?.browser.major
-    if (info.uai?.browser.name === undefined && info.ua !== undefined) major = PRODUCT.exec(info.ua)?.[2]
+    const major = clientOf(info.ua, info.uai?.browser).major
     // ua-parser-js keeps only digits in `major`; an empty one is an unknown version.
     if (major === undefined || major === '') return false
     const v = Number(major)
@@ -330,14 +328,7 @@ function versionTest (comparison: string): Test {
   }
 }
 
-/**
- * The client family of `uaFamily` rules: the browser as ua-parser-js names it, else the User-Agent's first
- * product token (RFC 9110 §10.1.5: `product = token ["/" product-version]`), which is how HTTP libraries and
- * tools name themselves (`curl/8.5.0`, `python-requests/2.32.3`, `Go-http-client/1.1`, `sqlmap/1.8`) and
- * which ua-parser-js 1.x leaves unnamed.
- */
+/** The client family of `uaFamily` rules (see `clientOf`). */
 export function uaFamilyOf (info: RequestInfo): string | undefined {
-  const name = info.uai?.browser.name
-  if (name !== undefined || info.ua === undefined) return name
-  return PRODUCT.exec(info.ua)?.[1]
+  return clientOf(info.ua, info.uai?.browser).family
 }

@@ -135,7 +135,7 @@ export function createBehaviour (options: Partial<BehaviourSettings> = {}): Beha
       const hostKeyed = spec === probing
       const burst = state.bucket(spec, hostKeyed ? host : undefined).pour(o.time, target, evidence)
       if (burst === null) continue
-      alerts.push(alertOf(spec.id, key, hostKeyed ? host : undefined, burst, spec.noun))
+      alerts.push(alertOf(spec.id, key, hostKeyed && o.host !== undefined ? host : undefined, burst, spec.noun))
       state.mark(spec.id, burst.last + settings.markMs)
       remarked = true
     }

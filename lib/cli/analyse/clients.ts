@@ -1,0 +1,102 @@
+/**
+ * Seed 004's questions about clients: which browser families and versions hit the server, do they come
+ * with several TLS fingerprints, do they all send the same header order; and which requests claim a
+ * browser they do not look like (the plugin's impersonation findings).
+ */
+import { fnv1a } from '../../detect/behaviour/bucket.js'
+import type { Threat } from '../../detect/types.js'
+import type { FamilyReport, Suspect } from '../report.js'
+import { TopCounts, ValueCounts } from './top.js'
+
+const FAMILIES = 200
+const VERSIONS = 50
+const FINGERPRINTS = 20
+// Distinct sources counted per family (as 30-bit hashes: no strings kept).
+const SOURCES_PER_FAMILY = 10_000
+const SUSPECTS = 200
+const SUSPECT_SOURCES = 5
+/** The family of requests without a User-Agent. */
+export const NO_USER_AGENT = '(no User-Agent)'
+
+class Family {
+  count = 0
+  attacks = 0
+  readonly sources = new Set<number>()
+  readonly versions = new ValueCounts(VERSIONS)
+  readonly ja3 = new ValueCounts(FINGERPRINTS)
+  readonly ja4 = new ValueCounts(FINGERPRINTS)
+  readonly hoh = new ValueCounts(FINGERPRINTS)
+  /** One header order per header-order hash, to show what the hash stands for. */
+  readonly orders = new Map<string, string>()
+  readonly h2 = new ValueCounts(FINGERPRINTS)
+}
+
+interface SuspectRow {
+  count: number
+  family: string
+  rule: string
+  excerpt: string
+  sources: string[]
+}
+
+/** What one request shows of its client. */
+export interface ClientSeen {
+  family: string | undefined
+  major: string | undefined
+  source: string | undefined
+  ja3: string | undefined
+  ja4: string | undefined
+  hoh: string | undefined
+  ho: string | undefined
+  h2: string | undefined
+}
+
+
+export class Clients {
+  private readonly families = new TopCounts(FAMILIES, () => new Family())
+  private readonly suspects = new TopCounts<SuspectRow>(SUSPECTS, () => ({ count: 0, family: '', rule: '', excerpt: '', sources: [] }))
+
+  add (seen: ClientSeen, attack: boolean, threats: readonly Threat[]): void {
+    const name = seen.family ?? NO_USER_AGENT
+    const f = this.families.row(name)
+    f.count++
+    if (attack) f.attacks++
+    if (seen.source !== undefined && f.sources.size < SOURCES_PER_FAMILY) f.sources.add(fnv1a(seen.source) & 0x3fffffff)
+    if (seen.major !== undefined) f.versions.add(seen.major)
+    if (seen.ja3 !== undefined) f.ja3.add(seen.ja3)
+    if (seen.ja4 !== undefined) f.ja4.add(seen.ja4)
+    if (seen.h2 !== undefined) f.h2.add(seen.h2)
+    if (seen.hoh !== undefined) {
+      f.hoh.add(seen.hoh)
+      if (seen.ho !== undefined && !f.orders.has(seen.hoh) && f.orders.size < 4 * FINGERPRINTS) f.orders.set(seen.hoh, seen.ho.slice(0, 128))
+    }
+    for (const t of threats) {
+      if (t.kind !== 'impersonation') continue
+      const row = this.suspects.row(`${t.rule}\u0000${t.excerpt}`)
+      if (row.count++ === 0) Object.assign(row, { family: name, rule: t.rule, excerpt: t.excerpt })
+      if (seen.source !== undefined && row.sources.length < SUSPECT_SOURCES && !row.sources.includes(seen.source)) row.sources.push(seen.source)
+    }
+  }
+
+  get approximate (): boolean {
+    return this.families.approximate
+  }
+
+  familyReports (limit: number): FamilyReport[] {
+    return this.families.top(limit).map(([family, f]) => ({
+      family,
+      requests: f.count,
+      sources: f.sources.size,
+      attacks: f.attacks,
+      versions: f.versions.list(limit),
+      ja3: f.ja3.list(limit),
+      ja4: f.ja4.list(limit),
+      headerOrders: f.hoh.list(limit).map((c) => ({ ...c, ho: f.orders.get(c.value) ?? null })),
+      h2: f.h2.list(limit)
+    }))
+  }
+
+  suspectReports (limit: number): Suspect[] {
+    return this.suspects.top(limit).map(([, s]) => ({ family: s.family, rule: s.rule, excerpt: s.excerpt, requests: s.count, sources: s.sources }))
+  }
+}
