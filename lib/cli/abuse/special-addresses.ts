@@ -90,7 +90,7 @@ function formatV6 (words: Uint32Array): string {
 }
 
 /** The special purpose of a canonical address, or undefined for a public one. */
-export function specialPurpose (address: string): string | undefined {
+function specialPurpose (address: string): string | undefined {
   for (const { set, purpose } of SPECIAL) {
     if (set.has(address)) return purpose
   }
