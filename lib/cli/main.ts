@@ -39,13 +39,11 @@ function writeDrafts (dir: string, report: Report): number {
   return written
 }
 
-/** Runs the command; resolves to the exit status. */
-export async function run (options: CliOptions, stdinIsTerminal: boolean): Promise<number> {
-  if (options.inputs.length === 0) {
-    if (stdinIsTerminal) throw new UsageError('give the files to read, or pipe lines into standard input')
-    options.inputs = ['-']
-  }
-  const files = expandInputs(options.inputs)
+/** Reads the inputs `options` names and makes the report. */
+export async function makeReport (options: CliOptions, stdinIsTerminal: boolean, now = new Date()): Promise<Report> {
+  const inputsGiven = options.inputs.length === 0 ? ['-'] : options.inputs
+  if (options.inputs.length === 0 && stdinIsTerminal) throw new UsageError('give the files to read, or pipe lines into standard input')
+  const files = expandInputs(inputsGiven)
   let geo
   try {
     geo = options.countryDb === undefined && options.asnDb === undefined
@@ -64,15 +62,21 @@ export async function run (options: CliOptions, stdinIsTerminal: boolean): Promi
   })
   const progress = options.quiet ? undefined : stderrProgress(totalBytes(files))
   const inputs = await readInputs(files, analysis.add, progress)
-  const report = await buildReport(analysis, inputs, {
+  return await buildReport(analysis, inputs, {
     top: options.top,
     siteSources: options.siteSources,
     lookup,
     lookupEnabled: options.lookup,
     geoFiles: { country: options.countryDb ?? null, asn: options.asnDb ?? null },
     draft: options.reporter === undefined ? {} : { reporter: options.reporter },
-    now: new Date()
+    now
   })
+}
+
+/** Runs the command; resolves to the exit status. */
+export async function run (options: CliOptions, stdinIsTerminal: boolean): Promise<number> {
+  const report = await makeReport(options, stdinIsTerminal)
+  const inputs = report.inputs
   let out: string
   if (options.command === 'rules') out = renderRules(report, options.format === 'json' ? 'json' : 'yaml')
   else if (options.format === 'json') out = JSON.stringify(report, null, 2) + '\n'

@@ -65,7 +65,10 @@ export interface AttackGroup {
 
 /** The network's abuse contact, from RDAP when looking up is on. */
 export interface AbuseContact {
-  /** `not looked up`: offline (the default); `private`: an address no registry holds; `failed`: see `error`. */
+  /**
+   * `not looked up`: offline (the default), or past the run's lookups (`error` says so); `private`: an address
+   * no registry holds (`error` names its purpose); `failed`: `error` says what happened.
+   */
   readonly status: 'found' | 'none' | 'not looked up' | 'private' | 'failed'
   readonly email: string | null
   /** Registry's name and handle of the network, and its range. */

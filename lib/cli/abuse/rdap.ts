@@ -248,7 +248,7 @@ async function ask (url: string, o: Resolved): Promise<AbuseContact> {
 /**
  * Makes the lookup of a run. Throws `createAbuseLookup: option ...` for an option out of its range.
  * Answers, by status: `found` (the network's abuse mailbox), `none` (the registry names the network but no
- * abuse mailbox), `private` (a special-purpose address, `error` naming the purpose), `not looked up` (off,
+ * abuse mailbox), `private` (a special-purpose address, `error` naming the purpose, also when off), `not looked up` (off,
  * or past maxLookups with the reason in `error`), `failed` (with what happened in `error`).
  */
 export function createAbuseLookup (options: AbuseLookupOptions = {}): AbuseLookup {
@@ -272,12 +272,13 @@ export function createAbuseLookup (options: AbuseLookupOptions = {}): AbuseLooku
   }
 
   async function lookup (address: string): Promise<AbuseContact> {
-    if (!o.enabled) return contact('not looked up')
+    // Special-purpose and invalid addresses are told apart without the network, so offline too.
     const reading = readSourceAddress(address)
     if (reading.kind === 'invalid') return contact('failed', { error: `${reading.reason}: nothing to look up` })
     if (reading.kind === 'special') {
       return contact('private', { error: `${reading.address} is a special-purpose address, ${reading.purpose}: no registry holds it for a network` })
     }
+    if (!o.enabled) return contact('not looked up')
     const known = answers.get(reading.address)
     if (known !== undefined) return await known
     if (sent >= o.maxLookups) {

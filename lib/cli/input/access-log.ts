@@ -38,13 +38,15 @@ function tokenize (line: string, texts: string[], kinds: Token[]): void {
   while (i < n) {
     const c = line.charCodeAt(i)
     if (isSpace(c)) { i++; continue }
-    if (c === 91) { // '['
+    if (c === 91) { // '[': a bracketed field ends at a ']' followed by a space; `[2001:db8::1]:443` is a word
       const end = line.indexOf(']', i + 1)
-      const stop = end === -1 ? n : end
-      texts.push(line.slice(i + 1, stop))
-      kinds.push(Token.bracket)
-      i = stop + 1
-      continue
+      if (end === -1 || end + 1 === n || isSpace(line.charCodeAt(end + 1))) {
+        const stop = end === -1 ? n : end
+        texts.push(line.slice(i + 1, stop))
+        kinds.push(Token.bracket)
+        i = stop + 1
+        continue
+      }
     }
     if (isQuote(c)) {
       let text = ''
