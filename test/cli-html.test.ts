@@ -159,7 +159,7 @@ test('the sections are in order, and the sample\'s data is in them', async (t) =
   const order = Array.from(html.matchAll(/<section id="([a-z]+)">/g), (m) => m[1])
   t.same(order, ['summary', 'attacks', 'drafts', 'sites', 'alerts', 'clients', 'traffic', 'rules'])
   const text = visibleText(html)
-  t.ok(text.includes('341 attack requests: 320 not blocked, 21 blocked. 2 sources listed, 2 abuse-report drafts, 2 sites attacked by several sources, 1 behaviour alert.'),
+  t.ok(text.includes('341 attack requests: 320 not blocked, 21 blocked. 2 sources listed, 2 abuse-report drafts, 2 sites attacked, 1 notice to site owners, 1 behaviour alert.'),
     'the headline counts what got through')
   t.ok(text.includes('Country NL, AS64500.'), 'a source\'s country and autonomous system')
   t.ok(text.includes('500: reached the application and made it fail; review the code it reached'), 'an outcome with its meaning')

@@ -98,11 +98,14 @@ function summary (report: Report): string {
   const blocked = attacks.outcomes.filter((o) => o.verdict === 'blocked').reduce((sum, o) => sum + o.count, 0)
   const headline = `${plural(attacks.requests, 'attack request')}: ${formatCount(open)} not blocked, ${formatCount(blocked)} blocked. ` +
     `${plural(attacks.groups.length, attacks.groupedBy)} listed, ${plural(report.drafts.length, 'abuse-report draft')}, ` +
-    `${plural(report.sites.length, 'site')} attacked by several sources, ${plural(report.alerts.length, 'behaviour alert')}.`
+    `${plural(report.sites.length, 'site')} attacked, ${plural(report.sites.filter((site) => site.notice !== null).length, 'notice')} to site owners, ` +
+    `${plural(report.alerts.length, 'behaviour alert')}.`
   const samples = inputs.unparseableSamples.length === 0
     ? (inputs.unparseable === 0 ? nothing('Every line was read.') : nothing('No sample of the unparseable lines was kept.'))
     : table(['Where', 'Why', 'Line'], inputs.unparseableSamples.map((s) => [`${cut(s.file, SHORT)}:${s.line}`, cut(s.reason, SHORT), cut(s.text, LONG)]))
-  return section('summary', 'Summary', `<p class="headline">${escapeHtml(headline)}</p>\n` + facts([
+  // The timeline comes first: it is where a patrol starts (when, how much, and which part was attacks).
+  const timeline = timelineChart(report.traffic.timeline, report.traffic.spikes, zoneOf(period.first?.text))
+  return section('summary', 'Summary', `<p class="headline">${escapeHtml(headline)}</p>\n` + timeline + '\n' + facts([
     ['Period', `${when(period.first)} to ${when(period.last)}`],
     ['Files', inputs.files.length === 0 ? 'standard input' : inputs.files.map((f) => cut(f, LONG)).join('<br>')],
     ['Lines', inputs.lines], ['Requests', inputs.requests], ['Plugin records', inputs.records],
@@ -230,8 +233,7 @@ function traffic (report: Report): string {
     barChart(id, `Requests and attack requests per ${what}`, TRAFFIC_SERIES, rows(list),
       database === null ? `No ${what} database was given: not known.` : `No request had a known ${what}.`)
   return section('traffic', 'Traffic',
-    '<h3>Timeline</h3>\n' + timelineChart(t.timeline, t.spikes, zoneOf(report.period.first?.text)) +
-    '\n<h3>Spikes</h3>\n' + spikes +
+    '<h3>Spikes</h3>\n' + spikes + (t.spikes.length === 0 ? '' : nothing('Marked on the timeline in the summary.')) +
     '\n<h3>Statuses</h3>\n' + (t.statuses.length === 0 ? nothing('No status.') : outcomes(t.statuses)) +
     '\n<h3>Top sources</h3>\n' + barChart('chart-sources', 'Requests and attack requests per source', TRAFFIC_SERIES, rows(t.topSources), 'No client address in the lines.') +
     '\n<h3>Countries</h3>\n' + geo(t.geo.country, 'country', t.countries, 'chart-countries') +
