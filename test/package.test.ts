@@ -21,7 +21,7 @@ const bin = (name: string): string => join(root, 'node_modules', '.bin', name)
 const CHROME_MAJOR = '131'
 const RUNTIME_DEPENDENCIES = ['fastify-plugin', 'ua-parser-js', 'xxhash-wasm', 'toad-cache', 'pino-abstract-transport', 'maxmind', 'yaml']
 const BUILT = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
-  'dist/logstash.js', 'dist/logstash.mjs', 'dist/logstash.d.ts', 'dist/logstash.d.mts']
+  'dist/logstash.js', 'dist/logstash.mjs', 'dist/logstash.d.ts', 'dist/logstash.d.mts', 'dist/cli/main.js']
 
 interface Run { code: number, stdout: string, stderr: string }
 
@@ -195,6 +195,14 @@ test('an ES module TypeScript consumer: default and named import', async (t) => 
   t.equal(out.record.service?.name, 'consumer-esm')
   t.equal(out.record.user?.id, '42')
   t.same(out.record.request_info?.custom, { tenant: 'acme' })
+})
+
+test('the installed package runs its command from the tarball', async (t) => {
+  const { dir } = await consumers.cjs
+  const main = join(dir, 'node_modules', 'fastify-request-info', 'dist', 'cli', 'main.js')
+  const result = await run(process.execPath, [main, '--version'], dir)
+  t.equal(result.code, 0, describe('request-info --version', result))
+  t.equal(result.stdout.trim(), JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).version)
 })
 
 test('attw --pack . finds no problem in the types', async (t) => {

@@ -5,6 +5,7 @@
  */
 import { fnv1a } from '../../detect/behaviour/bucket.js'
 import type { Threat } from '../../detect/types.js'
+import type { Entry } from '../entry.js'
 import type { FamilyReport, Suspect } from '../report.js'
 import { TopCounts, ValueCounts } from './top.js'
 
@@ -39,42 +40,30 @@ interface SuspectRow {
   sources: string[]
 }
 
-/** What one request shows of its client. */
-export interface ClientSeen {
-  family: string | undefined
-  major: string | undefined
-  source: string | undefined
-  ja3: string | undefined
-  ja4: string | undefined
-  hoh: string | undefined
-  ho: string | undefined
-  h2: string | undefined
-}
-
-
 export class Clients {
   private readonly families = new TopCounts(FAMILIES, () => new Family())
   private readonly suspects = new TopCounts<SuspectRow>(SUSPECTS, () => ({ count: 0, family: '', rule: '', excerpt: '', sources: [] }))
 
-  add (seen: ClientSeen, attack: boolean, threats: readonly Threat[]): void {
-    const name = seen.family ?? NO_USER_AGENT
+  /** Counts one request of client `family` (version `major`) from source `source` (its key), with `entry`'s fingerprints. */
+  add (family: string | undefined, major: string | undefined, source: string | undefined, entry: Entry, attack: boolean, threats: readonly Threat[]): void {
+    const name = family ?? NO_USER_AGENT
     const f = this.families.row(name)
     f.count++
     if (attack) f.attacks++
-    if (seen.source !== undefined && f.sources.size < SOURCES_PER_FAMILY) f.sources.add(fnv1a(seen.source) & 0x3fffffff)
-    if (seen.major !== undefined) f.versions.add(seen.major)
-    if (seen.ja3 !== undefined) f.ja3.add(seen.ja3)
-    if (seen.ja4 !== undefined) f.ja4.add(seen.ja4)
-    if (seen.h2 !== undefined) f.h2.add(seen.h2)
-    if (seen.hoh !== undefined) {
-      f.hoh.add(seen.hoh)
-      if (seen.ho !== undefined && !f.orders.has(seen.hoh) && f.orders.size < 4 * FINGERPRINTS) f.orders.set(seen.hoh, seen.ho.slice(0, 128))
+    if (source !== undefined && f.sources.size < SOURCES_PER_FAMILY) f.sources.add(fnv1a(source) & 0x3fffffff)
+    if (major !== undefined) f.versions.add(major)
+    if (entry.ja3 !== undefined) f.ja3.add(entry.ja3)
+    if (entry.ja4 !== undefined) f.ja4.add(entry.ja4)
+    if (entry.h2 !== undefined) f.h2.add(entry.h2)
+    if (entry.hoh !== undefined) {
+      f.hoh.add(entry.hoh)
+      if (entry.ho !== undefined && !f.orders.has(entry.hoh) && f.orders.size < 4 * FINGERPRINTS) f.orders.set(entry.hoh, entry.ho.slice(0, 128))
     }
     for (const t of threats) {
       if (t.kind !== 'impersonation') continue
       const row = this.suspects.row(`${t.rule}\u0000${t.excerpt}`)
       if (row.count++ === 0) Object.assign(row, { family: name, rule: t.rule, excerpt: t.excerpt })
-      if (seen.source !== undefined && row.sources.length < SUSPECT_SOURCES && !row.sources.includes(seen.source)) row.sources.push(seen.source)
+      if (source !== undefined && row.sources.length < SUSPECT_SOURCES && !row.sources.includes(source)) row.sources.push(source)
     }
   }
 

@@ -133,7 +133,7 @@ export async function createAnalysis (settings: AnalysisSettings) {
       ? { name: entry.browser, major: entry.browserMajor }
       : entry.ua === undefined ? undefined : userAgents(entry.ua).uai.browser
     const client = clientOf(entry.ua, browser)
-    clients.add({ ...client, source: key, ja3: entry.ja3, ja4: entry.ja4, hoh: entry.hoh, ho: entry.ho, h2: entry.h2 }, attack, threats)
+    clients.add(client.family, client.major, key, entry, attack, threats)
     if (entry.ja4 !== undefined) ja4.row(entry.ja4).add(key, attack)
     if (entry.ja3 !== undefined) ja3.row(entry.ja3).add(key, attack)
     // A family ua-parser-js does not name is a tool or library's product token.

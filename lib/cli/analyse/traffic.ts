@@ -52,8 +52,8 @@ export class Traffic {
   private readonly minutes = new Map<number, Bin>()
   private readonly hours = new Map<number, Bin>()
   private minutesFull = false
-  private first: Moment | undefined
-  private last: Moment | undefined
+  private first: { ms: number, offset: number } | undefined
+  private last: { ms: number, offset: number } | undefined
   /** The zone of the first timed line: spikes and buckets are shown in it. */
   private offset = 0
   readonly sources = new TopCounts<Row>(SOURCES, row)
@@ -66,8 +66,10 @@ export class Traffic {
     const a = attack ? 1 : 0
     if (time !== undefined) {
       if (this.first === undefined) this.offset = offset
-      if (this.first === undefined || time < this.first.ms) this.first = momentOf(time, offset)
-      if (this.last === undefined || time > this.last.ms) this.last = momentOf(time, offset)
+      // Kept as numbers: times usually grow line by line, so `last` changes on nearly every line.
+      if (this.first === undefined || time < this.first.ms) this.first = { ms: time, offset }
+      if (this.last === undefined) this.last = { ms: time, offset }
+      else if (time > this.last.ms) { this.last.ms = time; this.last.offset = offset }
       const minute = binOf(this.minutes, Math.floor(time / MINUTE), MAX_MINUTES)
       if (minute === undefined) this.minutesFull = true
       else { minute.requests++; minute.attacks += a }
@@ -81,7 +83,8 @@ export class Traffic {
   }
 
   period (): { first: Moment | null, last: Moment | null } {
-    return { first: this.first ?? null, last: this.last ?? null }
+    const moment = (t: { ms: number, offset: number } | undefined): Moment | null => t === undefined ? null : momentOf(t.ms, t.offset)
+    return { first: moment(this.first), last: moment(this.last) }
   }
 
   /** Requests and attacks per bucket, at most MAX_POINTS buckets of a round width, empty buckets included. */
