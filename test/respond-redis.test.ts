@@ -115,6 +115,9 @@ function run (): void {
     const a = await instance(server, { rateLimits })
     const b = await instance(server, { rateLimits })
     const closed = await instance(server, { rateLimits, failClosed: true })
+    // Closed on failure too: clients left retrying would keep the file from ending.
+    let open = true
+    t.teardown(async () => { if (open) await close(a, b, closed) })
     await a.app.requestInfo.ban('203.0.113.1', { ttl: '1h' })
     await until(() => b.app.requestInfo.bans().length === 1, 1000)
     await server.stop()
@@ -127,12 +130,14 @@ function run (): void {
     await a.app.requestInfo.ban('203.0.113.2', { ttl: '1h', reason: 'during the outage' })
     t.equal(await status(a.app, '203.0.113.2'), 403)
     await server.restart()
-    await until(() => b.app.requestInfo.bans().length === 2, 5000)
+    // Reconnection takes a few 50 ms retries, longer on a loaded machine (CI runs test files side by side).
+    await until(() => b.app.requestInfo.bans().length === 2, 15_000)
     t.same(b.app.requestInfo.bans().map((ban) => ban.key).sort(), ['203.0.113.1', '203.0.113.2'], 'the other instance has both bans')
     t.equal(await status(b.app, '203.0.113.2'), 403)
     // Each instance reconnects on its own schedule: this one has reconciled once it holds both bans.
-    await until(() => closed.redis.status === 'ready' && closed.app.requestInfo.bans().length === 2, 5000)
+    await until(() => closed.redis.status === 'ready' && closed.app.requestInfo.bans().length === 2, 15_000)
     t.equal(await status(closed.app, '192.0.2.1'), 200, 'failClosed serves again')
+    open = false
     await close(a, b, closed)
   })
 }
