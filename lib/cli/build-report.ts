@@ -1,12 +1,11 @@
 /** Turns the analysis's tables into the Report: sorting, cutting to `top`, drafts, notices and suggested rules. */
 import { abuseDraft, siteNotice, type DraftContext } from './abuse/draft.js'
 import type { AbuseLookup } from './abuse/rdap.js'
-import type { Analysis } from './analyse/index.js'
+import type { Analysis, ValueStats } from './analyse/index.js'
 import { counts, type SiteAttacks } from './analyse/attacks.js'
 import { outcomeRows } from './analyse/outcome.js'
 import { suggestRules, type Seen } from './analyse/suggest.js'
 import type { TopCounts } from './analyse/top.js'
-import type { ValueStats } from './analyse/index.js'
 import { REPORT_VERSION, type AbuseDraft, type InputSummary, type Report, type SiteReport } from './report.js'
 import { momentOf } from './time.js'
 

@@ -136,7 +136,8 @@ function tls (info: RequestInfo, max: number): string {
     (info.tlsVersion === undefined ? '' : str('version', info.tlsVersion) + str('version_protocol', 'tls')))
 }
 
-function domainOf (host: string): string {
+/** The domain of a Host header: `example.com:3000` → `example.com`, `[::1]:3000` → `::1` (ECS `url.domain`). */
+export function domainOf (host: string): string {
   if (host.charCodeAt(0) === 91) { // '[' IPv6 literal, as in [::1]:3000
     const end = host.indexOf(']')
     return end === -1 ? host : host.slice(1, end)

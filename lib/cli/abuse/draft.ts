@@ -7,6 +7,7 @@ import type { ThreatKind } from '../../detect/types.js'
 import { quote } from '../../respond/ip-set.js'
 import type { AbuseContact, AbuseDraft, AttackGroup, Count, Moment, Outcome, SiteReport } from '../report.js'
 import { RDAP_BOOTSTRAP_URL } from './rdap.js'
+import { escapeControls } from '../words.js'
 
 /** Who writes, and when: the closing lines of a draft. */
 export interface DraftContext {
@@ -53,21 +54,6 @@ const WIDTH = 72
 const MAX_PATHS = 5
 const SIGNATURE_PLACEHOLDER = '[your name, organisation and contact address]'
 
-// Everything from a log line is the attacker's text. A CR or LF in it would start a forged header (Bcc:) in a
-// mail client the draft is pasted into, an ESC sequence would rewrite the terminal the report is printed on,
-// and bidirectional overrides would make a line read differently from what it holds. Such characters (C0 but
-// tab, DEL, C1, U+2028/2029, bidi embeddings, overrides and isolates) are written as \xHH or \uHHHH, as nginx
-// escapes bytes in its own logs, so that the evidence still shows they were there.
-const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
-
-/** `text` with its control characters written as escapes (see UNSAFE). */
-export function stripControls (text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0)
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-  })
-}
-
 function plural (n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
@@ -87,7 +73,7 @@ function wrap (paragraph: string): string {
 }
 
 function kindWords (kind: string): string {
-  return Object.hasOwn(KIND_WORDS, kind) ? KIND_WORDS[kind as ThreatKind] : stripControls(kind)
+  return Object.hasOwn(KIND_WORDS, kind) ? KIND_WORDS[kind as ThreatKind] : escapeControls(kind)
 }
 
 function kindLines (kinds: readonly Count[]): string {
@@ -95,13 +81,13 @@ function kindLines (kinds: readonly Count[]): string {
 }
 
 function kindIds (kinds: readonly Count[]): string {
-  return kinds.length === 0 ? '' : ` (${kinds.map((k) => stripControls(k.value)).join(', ')})`
+  return kinds.length === 0 ? '' : ` (${kinds.map((k) => escapeControls(k.value)).join(', ')})`
 }
 
 /** `between <first> and <last>`, times as the log wrote them, with their UTC offset. */
 function period (first: Moment | null, last: Moment | null): string {
   if (first === null || last === null) return 'at times the log does not give'
-  return first.text === last.text ? `at ${stripControls(first.text)}` : `between ${stripControls(first.text)} and ${stripControls(last.text)}`
+  return first.text === last.text ? `at ${escapeControls(first.text)}` : `between ${escapeControls(first.text)} and ${escapeControls(last.text)}`
 }
 
 /** Blocked, reached the application, outcome unknown. */
@@ -114,20 +100,20 @@ function outcomeSentence (attacks: number, blocked: number, notBlocked: number):
 
 function closing (context: DraftContext): string {
   const reporter = context.reporter === undefined || context.reporter.trim() === '' ? SIGNATURE_PLACEHOLDER : context.reporter
-  const lines = ['Regards,', reporter.split(/\r\n|\n|\r/).map(stripControls).join('\n')]
-  if (context.generated !== undefined) lines.push('', wrap(`(Made from our web server logs on ${stripControls(context.generated)}.)`))
+  const lines = ['Regards,', reporter.split(/\r\n|\n|\r/).map(escapeControls).join('\n')]
+  if (context.generated !== undefined) lines.push('', wrap(`(Made from our web server logs on ${escapeControls(context.generated)}.)`))
   return lines.join('\n')
 }
 
 /** The To: line: the abuse mailbox, or why there is none and where to look. */
 function addressee (key: string, contact: AbuseContact): string {
   const where = `look up ${key} at ${RDAP_BOOTSTRAP_URL}/ip/${key}`
-  const error = contact.error === null ? '' : stripControls(contact.error)
+  const error = contact.error === null ? '' : escapeControls(contact.error)
   switch (contact.status) {
     case 'found':
-      return `To: ${stripControls(contact.email ?? '')}`
+      return `To: ${escapeControls(contact.email ?? '')}`
     case 'none':
-      return `To: (the registry names no abuse contact for ${stripControls(contact.network ?? key)}; see ${stripControls(contact.url ?? `${RDAP_BOOTSTRAP_URL}/ip/${key}`)})`
+      return `To: (the registry names no abuse contact for ${escapeControls(contact.network ?? key)}; see ${escapeControls(contact.url ?? `${RDAP_BOOTSTRAP_URL}/ip/${key}`)})`
     case 'private':
       return `To: (no abuse contact: ${error === '' ? `${key} is a special-purpose address` : error})`
     case 'failed':
@@ -141,7 +127,7 @@ function addressee (key: string, contact: AbuseContact): string {
 function evidenceLines (group: AttackGroup): string {
   return group.evidence.map((e) => {
     const status = e.status === null ? 'no status' : `status ${e.status}`
-    return `${e.time === null ? 'time not logged' : stripControls(e.time.text)} (${status})\n${stripControls(e.line)}`
+    return `${e.time === null ? 'time not logged' : escapeControls(e.time.text)} (${status})\n${escapeControls(e.line)}`
   }).join('\n\n')
 }
 
@@ -152,14 +138,14 @@ function evidenceLines (group: AttackGroup): string {
  */
 export function abuseDraft (group: AttackGroup, contact: AbuseContact, context: DraftContext): AbuseDraft {
   if (group.by !== 'source') throw new Error(`abuseDraft: group ${quote(group.key)} is the attacks on a site; an abuse report is about a source address`)
-  const key = stripControls(group.key)
+  const key = escapeControls(group.key)
   const subject = `Abuse report: ${plural(group.attacks, 'attack attempt')} from ${key}${kindIds(group.kinds)}`
-  const sites = group.sites.map(stripControls)
+  const sites = group.sites.map(escapeControls)
   let seen = `Our web servers received ${plural(group.attacks, 'attack attempt')} from ${key} ${period(group.first, group.last)}`
   seen += sites.length === 0 ? '.' : `, against ${plural(sites.length, 'site')}: ${sites.join(', ')}.`
   if (contact.network !== null) {
-    const range = contact.range === null ? '' : `, range ${stripControls(contact.range)}`
-    seen += ` The registry's RDAP data places this address in network ${stripControls(contact.network)}${range}.`
+    const range = contact.range === null ? '' : `, range ${escapeControls(contact.range)}`
+    seen += ` The registry's RDAP data places this address in network ${escapeControls(contact.network)}${range}.`
   }
   const left = group.attacks - group.evidence.length
   const parts = [
@@ -185,11 +171,11 @@ export function abuseDraft (group: AttackGroup, contact: AbuseContact, context: 
  * client address: what was tried and when, the paths to review, and whether the attacks got through.
  */
 export function siteNotice (site: Omit<SiteReport, 'notice'>, reached: SiteTargets, context: DraftContext): string {
-  const name = stripControls(site.site)
+  const name = escapeControls(site.site)
   const from = site.sources === null
     ? ' (the log lines carry no client address, so their sources are not known)'
     : ` from ${plural(site.sources, 'different source')}`
-  const paths = reached.paths.slice(0, MAX_PATHS).map((p) => `${stripControls(p.value)} (${plural(p.count, 'attack')})`)
+  const paths = reached.paths.slice(0, MAX_PATHS).map((p) => `${escapeControls(p.value)} (${plural(p.count, 'attack')})`)
   const review = paths.length === 0
     ? 'Please review the applications these requests reached'
     : `Please review the applications these requests reached (e.g. the paths ${paths.join(', ')})`
@@ -199,7 +185,7 @@ export function siteNotice (site: Omit<SiteReport, 'notice'>, reached: SiteTarge
     if (o.verdict === 'blocked') blocked += o.count
     else if (o.verdict === 'not blocked') notBlocked += o.count
   }
-  const statuses = reached.outcomes.map((o) => `  - ${stripControls(o.meaning)} (${plural(o.count, 'request')})`)
+  const statuses = reached.outcomes.map((o) => `  - ${escapeControls(o.meaning)} (${plural(o.count, 'request')})`)
   return [
     `Subject: Attacks against ${name}: ${plural(site.attacks, 'attack attempt')}${kindIds(site.kinds)}`,
     'Hello,',

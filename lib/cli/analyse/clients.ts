@@ -17,7 +17,7 @@ const SOURCES_PER_FAMILY = 10_000
 const SUSPECTS = 200
 const SUSPECT_SOURCES = 5
 /** The family of requests without a User-Agent. */
-export const NO_USER_AGENT = '(no User-Agent)'
+const NO_USER_AGENT = '(no User-Agent)'
 
 class Family {
   count = 0

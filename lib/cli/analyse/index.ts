@@ -94,8 +94,12 @@ export async function createAnalysis (settings: AnalysisSettings) {
     const headers: Record<string, string> = {}
     if (entry.ua !== undefined) headers['user-agent'] = entry.ua
     if (entry.referer !== undefined) headers.referer = entry.referer
+    const more = detection.request({ url: '', headers })
+    const recorded = entry.threats ?? []
+    // Most lines have no finding at all: nothing to merge.
+    if (more.length === 0 && recorded.length === 0) return out
     const rules = new Set(out.map((t) => t.rule))
-    for (const list of [detection.request({ url: '', headers }), entry.threats ?? []]) {
+    for (const list of [more, recorded]) {
       for (const t of list) {
         if (!rules.has(t.rule)) {
           rules.add(t.rule)

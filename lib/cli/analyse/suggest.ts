@@ -74,7 +74,7 @@ function isSpecial (key: string): boolean {
   return readSourceAddress(key).kind !== 'public'
 }
 
-function kindsOf (groups: readonly AttackGroup[]): string {
+function kindList (groups: readonly AttackGroup[]): string {
   const kinds = new Set<string>()
   for (const g of groups) for (const k of g.kinds) kinds.add(k.value)
   return [...kinds].join(', ')
@@ -94,7 +94,7 @@ export function suggestRules (input: SuggestInput): Suggested[] {
   if (sources.length > 0) {
     out.push({
       rule: { id: 'attack-sources', action: 'block', mode: 'monitor', match: { ip: sources.map((g) => g.key) } },
-      why: `${sources.length} source${sources.length === 1 ? '' : 's'} with at least ${input.threshold} attack requests each (${kindsOf(sources)}); see the abuse-report drafts${left}`
+      why: `${sources.length} source${sources.length === 1 ? '' : 's'} with at least ${input.threshold} attack requests each (${kindList(sources)}); see the abuse-report drafts${left}`
     })
   }
   // `Mozilla` is the compatibility token every browser-like User-Agent starts with, not a tool's name.

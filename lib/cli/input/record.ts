@@ -6,6 +6,7 @@
  */
 import type { Threat, ThreatKind } from '../../detect/types.js'
 import type { Entry } from '../entry.js'
+import { domainOf } from '../../ship/record.js'
 import { parseRecordTime } from '../time.js'
 
 /** A line that is JSON but not a request record. */
@@ -57,15 +58,10 @@ function decisionOf (value: unknown): Entry['decision'] {
   return action === undefined ? undefined : { action, monitor: d?.monitor === true }
 }
 
-/** `example.com:3000` → `example.com`, as the ECS shape writes `url.domain`. */
-function domainOf (host: string | undefined): string | undefined {
-  if (host === undefined) return undefined
-  if (host.charCodeAt(0) === 91) {
-    const end = host.indexOf(']')
-    return end === -1 ? host : host.slice(1, end)
-  }
-  const colon = host.indexOf(':')
-  return colon === -1 ? host : host.slice(0, colon)
+
+/** The flat shape's Host header as the ECS shape's `url.domain` gives it. */
+function hostDomain (host: string | undefined): string | undefined {
+  return host === undefined ? undefined : domainOf(host)
 }
 
 function majorOf (version: string | undefined): string | undefined {
@@ -126,7 +122,7 @@ function flatEntry (r: Json, line: string): Entry | typeof NOT_A_REQUEST {
     time: time?.ms,
     offset: 0,
     source: text(r, 'realIp'),
-    site: domainOf(text(r, 'host')),
+    site: hostDomain(text(r, 'host')),
     method,
     url: urlOf(path, text(r, 'query')),
     status: status(r.status),

@@ -5,7 +5,8 @@
  * counts near Number.MAX_VALUE), since a single NaN makes a browser drop the mark.
  */
 import type { Report, Spike } from '../report.js'
-import { escapeHtml, formatCount, formatShort, head } from './markup.js'
+import { escapeHtml, formatShort, head } from './markup.js'
+import { formatCount } from '../words.js'
 
 /** A time zone to show times in: minutes east of UTC, and how it is written (`-0400`, `UTC`). */
 export interface Zone {

@@ -6,7 +6,8 @@
  */
 import type { AbuseContact, AttackGroup, Evidence, FamilyReport, Moment, Outcome, Report, TrafficRow } from '../report.js'
 import { barChart, timelineChart, zoneOf } from './charts.js'
-import { countList, cut, escapeHtml, formatCount, nothing, plural, table, type Cell } from './markup.js'
+import { countList, cut, escapeHtml, nothing, table, type Cell } from './markup.js'
+import { formatCount, plural } from '../words.js'
 import { renderRules } from './rules.js'
 
 // Characters of a value shown in a table cell or a heading before it is cut (the whole value in its title).

@@ -4,6 +4,8 @@
  * they land in text or in an attribute, and no piece of a report is ever placed in a script.
  */
 
+import { formatCount } from '../words.js'
+
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 // Markup characters, and the C0 controls other than tab, line feed and carriage return, and DEL: HTML does not
@@ -32,18 +34,10 @@ export function cut (value: string, max: number): string {
   return `<span class="cut" title="${escapeHtml(value)}">${escapeHtml(head(value, max))}…</span>`
 }
 
-/** A count as people read it (`12,345`); `—` for a value that is not a finite number. */
-export function formatCount (n: number): string {
-  return Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 1 }) : '—'
-}
 
 // Compact notation stops at trillions (`1,000,000T`): past that a mantissa and an exponent read better.
 const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
 
-/** `1 site`, `2 sites`. */
-export function plural (n: number, word: string): string {
-  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`
-}
 
 /** A count short enough for a chart's axis or a bar's end: `950`, `12K`, `3.4M`, `1.2e+18`. */
 export function formatShort (n: number): string {

@@ -2,7 +2,7 @@
  * The suggested rules as a rules file the plugin reads (option `respond.rulesFile`): YAML with each rule's
  * reasons as a comment above it, or JSON (`{ "rules": [...] }`, without them: JSON has no comments).
  */
-import { stripControls } from '../abuse/draft.js'
+import { escapeControls } from '../words.js'
 import type { Report } from '../report.js'
 
 export function renderRules (report: Report, format: 'yaml' | 'json'): string {
@@ -18,7 +18,7 @@ export function renderRules (report: Report, format: 'yaml' | 'json'): string {
   const seq = doc.get('rules') as import('yaml').YAMLSeq
   seq.items.forEach((item, i) => {
     // Reasons quote log data (User-Agent names, fingerprints): controls escaped, so a comment stays one comment.
-    (item as import('yaml').Node).commentBefore = ` ${stripControls(report.rules[i].why)}`
+    (item as import('yaml').Node).commentBefore = ` ${escapeControls(report.rules[i].why)}`
   })
   return doc.toString({ lineWidth: 0 })
 }

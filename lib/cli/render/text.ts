@@ -1,15 +1,15 @@
 /**
- * The report as terminal tables. Every value from the logs goes through `stripControls`: a log line holding
+ * The report as terminal tables. Every value from the logs goes through `escapeControls`: a log line holding
  * ESC sequences must not rewrite the terminal it is printed on.
  */
-import { stripControls } from '../abuse/draft.js'
+import { escapeControls, plural } from '../words.js'
 import type { AttackGroup, Count, Moment, Outcome, Report, TrafficRow } from '../report.js'
 
 // Widest cell; longer values are cut with an ellipsis (the JSON and HTML reports keep them whole).
 const CELL = 60
 
 function cell (value: unknown): string {
-  const s = stripControls(value === null || value === undefined ? '-' : String(value))
+  const s = escapeControls(value === null || value === undefined ? '-' : String(value))
   return s.length > CELL ? s.slice(0, CELL - 1) + '…' : s
 }
 
@@ -36,9 +36,6 @@ function countList (list: readonly Count[], limit = 5): string {
   return list.length > limit ? `${shown}, +${list.length - limit} more` : shown
 }
 
-function plural (n: number, word: string): string {
-  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`
-}
 
 function outcomes (rows: readonly Outcome[]): string {
   return table(['status', 'requests', 'verdict', 'what it says'], rows.map((o) => [o.status, o.count, o.verdict, o.meaning]))
@@ -80,7 +77,7 @@ function attacks (r: Report): string {
   if (a.sourcesNotTracked > 0) out.push(`(${a.sourcesNotTracked} sources with fewer attacks than the threshold were not tracked: too many sources)`)
   for (const g of a.groups) {
     out.push(`\nEvidence, ${cell(g.key)} (${plural(g.attacks, 'attack')}${g.evidence.length < g.attacks ? `, first ${g.evidence.length} shown` : ''}):`)
-    for (const e of g.evidence) out.push(`  ${when(e.time)}  ${e.status ?? '-'} ${e.verdict}  ${e.kinds.join(', ')}  [${e.rules.join(', ')}]\n    ${stripControls(e.line)}`)
+    for (const e of g.evidence) out.push(`  ${when(e.time)}  ${e.status ?? '-'} ${e.verdict}  ${e.kinds.join(', ')}  [${e.rules.join(', ')}]\n    ${escapeControls(e.line)}`)
   }
   return out.join('\n') + '\n'
 }
@@ -139,7 +136,7 @@ function traffic (r: Report): string {
 function rules (r: Report): string {
   if (r.rules.length === 0) return title('Suggested rules') + 'None.\n'
   return title('Suggested rules (mode monitor; `request-info rules` writes them as a rules file)') +
-    r.rules.map((s) => `${s.rule.id} (${s.rule.action}): ${stripControls(s.why)}`).join('\n') + '\n'
+    r.rules.map((s) => `${s.rule.id} (${s.rule.action}): ${escapeControls(s.why)}`).join('\n') + '\n'
 }
 
 export function renderText (report: Report): string {

@@ -8,6 +8,7 @@
  *   end of the value stays, since ending a query early is itself a sign of injection;
  * - every whitespace the lexers accept (tab, CR, LF, VT, FF, NBSP) and `+` become a space, runs one space.
  */
+import { loadUnits, unitsText } from '../units.js'
 
 // Whatever makes the SQL reading differ from the text: a comment opener or closer, a line break or another
 // whitespace, a run of spaces.
@@ -19,28 +20,15 @@ function isSpace (c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x2b
 }
 
-// The reading is made in place in a buffer of UTF-16 code units reused between values and grown when a value
-// is longer (a loop over a typed array costs a fraction of one over `charCodeAt`), each unit also written to a
-// byte buffer, so that a one-byte reading becomes a string by one native latin1 decode, other text as UTF-16.
-// Short values are copied by a loop, where a native call costs more.
+// The reading is made in place in the scratch array of UTF-16 code units shared by the detectors (units.ts;
+// a loop over a typed array costs a fraction of one over `charCodeAt`), each unit also written to a byte
+// buffer, so that a one-byte reading becomes a string by one native latin1 decode (a loop for short ones,
+// where a native call costs more), other text as UTF-16.
 const BULK = 64
-let units = new Uint16Array(4096)
-let wide16 = Buffer.from(units.buffer)
 let bytes = Buffer.allocUnsafe(4096)
 
-function load (text: string): void {
-  const n = text.length
-  if (units.length < n) {
-    units = new Uint16Array(Math.max(n, 2 * units.length))
-    wide16 = Buffer.from(units.buffer)
-    bytes = Buffer.allocUnsafe(units.length)
-  }
-  if (n >= BULK) wide16.write(text, 0, 'utf16le')
-  else for (let i = 0; i < n; i++) units[i] = text.charCodeAt(i)
-}
-
 function asString (length: number, wide: boolean): string {
-  if (wide) return wide16.toString('utf16le', 0, 2 * length)
+  if (wide) return unitsText(length)
   if (length >= BULK) return bytes.toString('latin1', 0, length)
   let s = ''
   for (let i = 0; i < length; i++) s += String.fromCharCode(bytes[i])
@@ -61,8 +49,8 @@ export function sqlView (text: string): string {
  */
 function reading (text: string, lastNewline: number): string {
   const n = text.length
-  load(text)
-  const u = units
+  const u = loadUnits(text)
+  if (bytes.length < n) bytes = Buffer.allocUnsafe(Math.max(n, 2 * bytes.length))
   const b = bytes
   let length = 0
   let all = 0 // OR of the units written: above 0xff, the reading is not one-byte
