@@ -202,6 +202,38 @@ test('Redis down: hit() rejects at once, bans are checked and issued locally; ba
   t.pass('the unban made during the second outage reached the other instance')
 })
 
+test('Redis restarted empty and the first instance back holds no ban: the others still store theirs back', { skip }, async (t) => {
+  const server = await startRedis(t.teardown.bind(t))
+  const a = await instance(t, server)
+  const admin = redisClient(t, server)
+  await a.store.ban(REQUEST, Date.now())
+  t.same(await admin.hkeys(PREFIX + 'bans'), [REQUEST.key])
+
+  // a stays away (its client closed) while Redis restarts empty and a new instance, with no ban, comes first.
+  a.client.disconnect()
+  await server.stop()
+  await server.restart()
+  const late = await instance(t, server)
+  t.equal(late.store.list(Date.now()).length, 0, 'the new instance found no ban')
+  t.ok(await admin.exists(PREFIX + 'bans:epoch'), 'and named the new data set')
+
+  const back = a.nextReconciled()
+  await a.client.connect()
+  t.equal(await back, 1, 'a still holds its ban after reconciling')
+  t.same(await admin.hkeys(PREFIX + 'bans'), [REQUEST.key], 'a stored it back, though another instance restored first')
+  await within(1000, () => late.store.banned(REQUEST.key, Date.now()) !== undefined)
+  t.pass('and published it to the other instance')
+
+  // Redis kept its data this time: a ban lifted there while a was away stays lifted.
+  a.client.disconnect()
+  await admin.hdel(PREFIX + 'bans', REQUEST.key)
+  await admin.zrem(PREFIX + 'bans:ends', REQUEST.key)
+  const again = a.nextReconciled()
+  await a.client.connect()
+  t.equal(await again, 0, 'a takes the shared bans as they are')
+  t.same(await admin.hkeys(PREFIX + 'bans'), [], 'and stores nothing back into the data set it knew')
+})
+
 test('changes waiting for Redis are bounded by maxBans, the oldest dropped', { skip }, async (t) => {
   const server = await startRedis(t.teardown.bind(t))
   const a = await instance(t, server, { maxBans: 2 })

@@ -118,25 +118,28 @@ return redis.call('HGETALL', KEYS[1])
 `)
 
 /**
- * Stores back bans Redis lacks, from an instance's own copy, when Redis has lost the shared bans (restarted
- * without persistence, or a new server): the epoch key is missing then. KEYS: the bans hash, the bans by end,
- * the epoch key. ARGV: channel, then per ban its key, end and JSON; or channel and `last`, the call after the
- * batches, which sets the epoch key. Returns 1 when Redis still has its bans (the epoch key exists): nothing
- * is stored then.
+ * Stores back bans Redis lacks, from an instance's own copy, when Redis has lost the shared bans since this
+ * instance last read them (restarted without persistence, or a new server). The epoch key names the data set:
+ * an id set when a Redis without one is first restored to. Every instance that knew another epoch (or none)
+ * stores its bans, not only the first one back, which may hold fewer (it started late, or missed a message).
+ * KEYS: the bans hash, the bans by end, the epoch key. ARGV: channel, the epoch this instance knew ('' for
+ * none), a new epoch id, then per ban its key, end and JSON. Returns the epoch; nothing is stored when it is
+ * the one this instance knew.
  */
 export const RESTORE = script(`
-local last = ARGV[#ARGV] == 'last'
-if redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
-local n = #ARGV
-if last then n = n - 1 end
-for i = 2, n, 3 do
+local epoch = redis.call('GET', KEYS[3])
+if epoch == ARGV[2] then return epoch end
+if not epoch then
+  epoch = ARGV[3]
+  redis.call('SET', KEYS[3], epoch)
+end
+for i = 4, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 2]) == 1 then
     redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
     redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
   end
 end
-if last then redis.call('SET', KEYS[3], '1') end
-return 0
+return epoch
 `)
 
 export const SCRIPTS = [HIT, BAN, UNBAN, BANS, RESTORE]

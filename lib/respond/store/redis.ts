@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Ban, BanRequest, RespondStore, StoreEvents, WindowCount, WindowHit } from '../types.js'
 import { BanTable } from './ban-table.js'
 import {
@@ -53,8 +54,10 @@ export class RedisStore implements RespondStore {
   private readonly channel: string
   /** The bans hash (key → ban as JSON) and the sorted set of its keys by the end of their ban. */
   private readonly bansKeys: string[]
-  /** Present while Redis holds the shared bans; missing after a restart that lost them. */
+  /** Names the data set Redis holds: missing, then new, after a restart that lost the shared bans. */
   private readonly epochKey: string
+  /** The epoch of the bans this instance last read; undefined until the first reconciliation. */
+  private epoch: string | undefined
   private readonly timeout: number
   private readonly maxPending: number
   private readonly events: StoreEvents | undefined
@@ -255,19 +258,24 @@ export class RedisStore implements RespondStore {
   }
 
   /**
-   * When Redis has lost the shared bans (its epoch key is gone: restarted without persistence, or new), stores
-   * back the bans this instance holds, in batches, so that a Redis restart does not lift every ban; each
-   * instance adds those the others have not stored yet. The last batch sets the epoch key.
+   * When Redis holds another data set than the one this instance last read (its epoch key is gone or new:
+   * restarted without persistence, or another server), stores back the bans this instance holds, in batches,
+   * so that a Redis restart does not lift every ban; each instance adds those the others have not stored.
    */
   private async restore (): Promise<void> {
     const keys = [...this.bansKeys, this.epochKey]
+    const known = this.epoch ?? ''
     const bans = this.bans.list(Date.now())
-    for (let i = 0; i < bans.length; i += RESTORE_BATCH) {
-      const args: Array<string | number> = [this.channel]
+    let epoch: unknown
+    // At least one call, which also learns the epoch when there is nothing to store.
+    for (let i = 0; i === 0 || i < bans.length; i += RESTORE_BATCH) {
+      const args: Array<string | number> = [this.channel, known, randomUUID()]
       for (const ban of bans.slice(i, i + RESTORE_BATCH)) args.push(ban.key, ban.until, JSON.stringify(ban))
-      if (await this.run(RESTORE, keys, args) === 1) return
+      epoch = await this.run(RESTORE, keys, args)
+      if (typeof epoch !== 'string') throw new TypeError(`restore script: the reply ${String(epoch)} is not an epoch id`)
+      if (epoch === known) return
     }
-    await this.run(RESTORE, keys, [this.channel, 'last'])
+    this.epoch = epoch as string
   }
 
   /**
