@@ -32,10 +32,16 @@ export interface RequestInfoCounters {
   storeErrors: number
   /** Reloads of `respond.rulesFile` that failed; the rules in force stayed. */
   rulesReloadsFailed: number
+  /** Child processes the process watch saw (option `processWatch`), allowed or not. */
+  processes: number
+  /** Process alert records: spawns not on `processWatch.allow` or matching an always-alert pattern. */
+  processAlerts: number
+  /** Spawns refused before their child started, or children killed once seen (`processWatch.mode: 'block'`). */
+  processesBlocked: number
   /** Failures inside the plugin (each logged once); the request went on. */
   errors: number
 }
 
 export function createCounters (): RequestInfoCounters {
-  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, attacks: 0, alerts: 0, bodiesTruncated: 0, denied: 0, bans: 0, limitsExceeded: 0, storeErrors: 0, rulesReloadsFailed: 0, errors: 0 }
+  return { records: 0, lost: 0, skipped: 0, aborted: 0, untrustedFingerprintHeaders: 0, invalidFingerprintHeaders: 0, tlsConnectionsRefused: 0, h2ConnectionsUnread: 0, attacks: 0, alerts: 0, bodiesTruncated: 0, denied: 0, bans: 0, limitsExceeded: 0, storeErrors: 0, rulesReloadsFailed: 0, processes: 0, processAlerts: 0, processesBlocked: 0, errors: 0 }
 }

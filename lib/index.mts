@@ -9,5 +9,5 @@ export type {
   IpPrivacy, RecordLevel, TransportCounters, FingerprintSource, FingerprintHeaderNames, FingerprintHeaderPreset,
   DetectOptions, Paranoia, Threat, ThreatKind, BehaviourOptions, Alert, BehaviourScenario,
   RespondOptions, RateLimitOptions, BanOptions, RedisOptions, RedisClient, Decision, Ban, Mode, Rule, RuleMatch,
-  RuleAction, BanFromCodeOptions
+  RuleAction, BanFromCodeOptions, ProcessWatchOptions, AllowEntry, ProcessRule
 } from './index.js'

@@ -23,6 +23,10 @@ import type { DetectOptions as DetectOpts } from './detect/options.js'
 import type { Paranoia as Level1to4, Threat as Finding, ThreatKind as Kind } from './detect/types.js'
 import type { Decision as RespondDecision, BanOptions as BanFromCode } from './respond/index.js'
 import { installRespond } from './respond/plugin.js'
+import { installProcessWatch } from './watch/plugin.js'
+import type { ProcessWatchOptions as WatchOpts } from './watch/options.js'
+import type { AllowEntry as Allowed } from './watch/programs.js'
+import type { ProcessRule as WatchRule } from './watch/types.js'
 import type { RespondOptions as RespondOpts, RateLimitOptions as RateLimitOpts, BanOptions as BanOpts, RedisOptions as RedisOpts, RedisClient as Client } from './respond/options.js'
 import type { Ban as SourceBan, Mode as RespondMode, Rule as RespondRule, RuleMatch as Match, RuleAction as Action } from './respond/types.js'
 
@@ -149,6 +153,10 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     flush: () => recordWriter.flush(),
     failed
   })
+  const watch = settings.processWatch === false ? undefined : installProcessWatch(fastify, settings.processWatch, {
+    logger, counters, shape: settings.shape, serviceName: settings.serviceName, maxValueLength: settings.maxValueLength,
+    buildRecord, respond, flush: () => recordWriter.flush(), failed
+  })
 
   /** Builds requestInfo; also called late when an earlier onRequest hook ended the request before ours ran. */
   function build (request: PluginRequest): Info {
@@ -176,6 +184,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
 
   function record (request: PluginRequest, status: number | undefined, responseTime: number): void {
     request[kRecorded] = true
+    watch?.finished(request)
     const info = request.requestInfo
     info.status = status
     info.responseTime = responseTime
@@ -251,9 +260,14 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
 
   fastify.addHook('onRequest', function requestInfoOnRequest (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
     const info = build(request as PluginRequest)
+    if (watch !== undefined) watch.enter(request, info, () => proceed(request, info, reply, next))
+    else proceed(request, info, reply, next)
+  })
+
+  function proceed (request: FastifyRequest, info: Info, reply: FastifyReply, next: HookHandlerDoneFunction): void {
     if (respond === undefined) next()
     else respond.check(request, info, reply, next)
-  })
+  }
 
   // Bodies are inspected once Fastify has parsed them, before validation and the handler see them.
   if (detection !== undefined && detect !== false && detect.bodyLimit > 0) {
@@ -354,6 +368,9 @@ declare namespace fastifyRequestInfo {
   export type Rule = RespondRule
   export type RuleMatch = Match
   export type RuleAction = Action
+  export type ProcessWatchOptions = WatchOpts
+  export type AllowEntry = Allowed
+  export type ProcessRule = WatchRule
   /** Options of `fastify.requestInfo.ban()`. */
   export type BanFromCodeOptions = BanFromCode
   /**

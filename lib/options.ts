@@ -3,6 +3,7 @@ import type { RequestInfo } from './request-info.js'
 import { FINGERPRINT_HEADER_PRESETS, type FingerprintHeaderNames, type FingerprintHeaderPreset } from './fingerprint/proxy-headers.js'
 import { resolveDetectOptions, type DetectOptions, type ResolvedDetectOptions } from './detect/options.js'
 import { resolveRespondOptions, type RespondOptions, type ResolvedRespondOptions } from './respond/options.js'
+import { resolveProcessWatchOptions, type ProcessWatchOptions, type ResolvedProcessWatchOptions } from './watch/options.js'
 
 /** pino level names a record can be written at. */
 export type RecordLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
@@ -110,6 +111,14 @@ export interface RequestInfoOptions {
    * @default undefined (off)
    */
   respond?: boolean | RespondOptions
+  /**
+   * Alerts when the service starts a program it does not start in normal operation (not on `allow`, or a
+   * shell, downloader, reverse shell...), with the request that caused it; can refuse the spawn and ban the
+   * source (README, "Process watch"). Load `fastify-request-info/process-watch` as a preload to see every
+   * spawn. Off unless given.
+   * @default undefined (off)
+   */
+  processWatch?: boolean | ProcessWatchOptions
 }
 
 /** Options after validation, with every default applied. */
@@ -130,6 +139,7 @@ export interface ResolvedOptions {
   h2Capture: { timeout: number, maxBytes: number } | false
   detect: ResolvedDetectOptions | false
   respond: ResolvedRespondOptions | false
+  processWatch: ResolvedProcessWatchOptions | false
 }
 
 interface NormalisedHeaderNames { ja3: string[], ja4: string[], h2: string[] }
@@ -138,7 +148,8 @@ const LEVELS: readonly RecordLevel[] = ['fatal', 'error', 'warn', 'info', 'debug
 const IP_MODES: readonly IpPrivacy[] = ['full', 'truncate', 'hmac', 'none']
 const SHAPES = ['ecs', 'flat'] as const
 const KNOWN = new Set(['serviceName', 'publicPrefix', 'fingerprintHeaders', 'shape', 'logger', 'recordLevel', 'skip',
-  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture', 'h2Capture', 'detect', 'respond'])
+  'ip', 'ipHmacKey', 'logQuery', 'maxValueLength', 'userAgentCacheSize', 'tlsCapture', 'h2Capture', 'detect', 'respond',
+  'processWatch'])
 
 function fail (message: string): never {
   throw new TypeError(`fastify-request-info: ${message}`)
@@ -252,6 +263,10 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
   if (ip === 'hmac' && ipHmacKey === undefined) fail("option ipHmacKey is required when option ip is 'hmac'")
   if (o.logQuery !== undefined && typeof o.logQuery !== 'boolean') fail(`option logQuery must be a boolean; got ${show(o.logQuery)}`)
 
+  const respond = resolveRespondOptions(o.respond, fail)
+  const processWatch = resolveProcessWatchOptions(o.processWatch, fail)
+  if (processWatch !== false && processWatch.ban !== false && respond === false) fail('option processWatch.ban needs option respond (bans are issued by the respond layer)')
+
   return {
     serviceName: (o.serviceName as string | undefined) ?? 'fastify',
     publicPrefix: (o.publicPrefix as string | undefined) ?? '',
@@ -268,6 +283,7 @@ export function resolveOptions (options: RequestInfoOptions | undefined): Resolv
     tlsCapture: capture('tlsCapture', o.tlsCapture, true, 10_000, 16_384),
     h2Capture: capture('h2Capture', o.h2Capture, false, 500, 16_384),
     detect: resolveDetectOptions(o.detect, fail),
-    respond: resolveRespondOptions(o.respond, fail)
+    respond,
+    processWatch
   }
 }

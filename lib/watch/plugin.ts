@@ -1,0 +1,164 @@
+import { isMainThread, threadId } from 'node:worker_threads'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { RequestInfo } from '../request-info.js'
+import type { RequestInfoCounters } from '../counters.js'
+import type { RespondLayer } from '../respond/plugin.js'
+import { createProcessAlert, type InFlight } from '../ship/process-alert.js'
+import type { RecordBuilder } from '../ship/record.js'
+import { processWatchHub, type SpawnEvent, type Watcher, type WatchContext } from './hub.js'
+import { wrapChildProcess } from './wrap.js'
+import { watchChildProcessChannel } from './diagnostics.js'
+import { listenToWorkers, shareWorkerPolicy } from './worker-link.js'
+import { judgeSpawn } from './programs.js'
+import { startChildPoller, type PolledChild } from './poller.js'
+import type { ResolvedProcessWatchOptions } from './options.js'
+
+/** What the process watch uses of the plugin around it. */
+export interface ProcessWatchContext {
+  logger: FastifyBaseLogger
+  counters: RequestInfoCounters
+  shape: 'ecs' | 'flat'
+  serviceName: string
+  maxValueLength: number
+  buildRecord: RecordBuilder
+  respond: RespondLayer | undefined
+  /** Hands the access records held to the logger, so that an alert follows the records it is about. */
+  flush (): void
+  failed (err: unknown, reqId: string | undefined, step: string): void
+}
+
+/** The process watch inside the plugin. */
+export interface ProcessWatchLayer {
+  /** Runs `next` (the rest of the request) in the request's async context: spawns from it are attributed to it. */
+  enter (request: FastifyRequest, info: RequestInfo, next: () => void): void
+  /** The request has its record: no longer in flight. */
+  finished (request: FastifyRequest): void
+}
+
+const kContext = Symbol('fastify-request-info.processWatch')
+// Requests named by a poller alert: the finished ones are kept this long and this many.
+const RECENT_MS = 10_000
+const MAX_RECENT = 64
+const MAX_NAMED = 20
+
+interface WatchedRequest extends FastifyRequest {
+  [kContext]: (WatchContext & { readonly start: number, end: number | undefined }) | null
+}
+
+/**
+ * Wraps the `child_process` functions (unless a preload did), listens on the diagnostics channel, worker
+ * threads and the poller as the options say, and writes an alert record for each spawn its allow list does
+ * not cover; hooks: preHandler (the context again after the body was read), onClose.
+ */
+export function installProcessWatch (fastify: FastifyInstance, settings: ResolvedProcessWatchOptions, context: ProcessWatchContext): ProcessWatchLayer {
+  const { logger, counters, failed, respond } = context
+  const hub = processWatchHub()
+  wrapChildProcess(hub)
+  if (settings.diagnostics) watchChildProcessChannel(hub)
+  const alertOf = createProcessAlert(context)
+  // Requests in flight and lately finished, for children that no request context explains (the poller).
+  const inFlight = settings.poller === false ? undefined : new Set<WatchedRequest>()
+  const recent: InFlight[] = []
+
+  const watcher: Watcher = {
+    blocks: settings.mode === 'block',
+    judge: (call) => judgeSpawn(call, settings.allow),
+    report (event, verdict) {
+      try {
+        counters.processes++
+        if (event.blocked || event.killed) counters.processesBlocked++
+        if (verdict.allowed) return
+        counters.processAlerts++
+        const request = event.context?.request as RequestInfo | undefined
+        context.flush()
+        logger.error(alertOf(event, verdict, request, request === undefined ? suspects(event) : []), 'process watch alert')
+        if (settings.ban !== false && respond !== undefined && request !== undefined && request.realIp !== '') {
+          respond.ban(request.realIp, { reason: `process-watch:${verdict.rule ?? 'unlisted'}`, ...(settings.ban.ttl === undefined ? {} : { ttl: settings.ban.ttl }) })
+            .catch((err: unknown) => failed(err, request.reqId, 'banning after a process alert'))
+        }
+      } catch (err) {
+        failed(err, undefined, 'the process watch')
+      }
+    }
+  }
+
+  /** Requests whose time overlaps the window in which the child started, latest first. */
+  function suspects (event: SpawnEvent): InFlight[] {
+    if (inFlight === undefined) return []
+    const [from, to] = event.window ?? [event.time, event.time]
+    const found: InFlight[] = []
+    for (const request of inFlight) {
+      const c = request[kContext]
+      if (c !== null && c.start <= to) found.push({ info: c.request as RequestInfo, start: c.start, end: undefined })
+    }
+    for (let i = recent.length - 1; i >= 0 && found.length < MAX_NAMED; i--) {
+      const r = recent[i]
+      if (r.start <= to && r.end !== undefined && r.end >= from) found.push(r)
+    }
+    return found.slice(0, MAX_NAMED)
+  }
+
+  hub.add(watcher)
+  let stopWorkers: (() => void) | undefined
+  if (isMainThread) {
+    shareWorkerPolicy({ allow: settings.allowEntries, mode: settings.mode })
+    stopWorkers = listenToWorkers(hub)
+  }
+  const poller = settings.poller === false
+    ? undefined
+    : startChildPoller({
+      intervalMs: settings.poller.interval,
+      onChildren (children) {
+        for (const child of children) hub.seen(polledEvent(child), () => process.kill(child.pid, 'SIGKILL'))
+      },
+      onError: (err) => failed(err, undefined, 'the process poller')
+    })
+
+  fastify.decorateRequest(kContext, null)
+  fastify.addHook('preHandler', function requestInfoProcessWatch (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) {
+    // The body was read in the socket's async context, not the request's: enter it again for the handler.
+    const c = (request as WatchedRequest)[kContext]
+    if (c === null) next()
+    else hub.requests.run(c, next)
+  })
+  fastify.addHook('onClose', async function requestInfoProcessWatchClose () {
+    hub.delete(watcher)
+    stopWorkers?.()
+    await poller?.stop()
+  })
+
+  return {
+    enter (request, info, next) {
+      const c = { watcher, request: info, start: Date.now(), end: undefined }
+      const r = request as WatchedRequest
+      r[kContext] = c
+      inFlight?.add(r)
+      hub.requests.run(c, next)
+    },
+    finished (request) {
+      const r = request as WatchedRequest
+      const c = r[kContext]
+      if (inFlight === undefined || c === null || !inFlight.delete(r)) return
+      c.end = Date.now()
+      recent.push({ info: c.request as RequestInfo, start: c.start, end: c.end })
+      while (recent.length > MAX_RECENT || (recent.length > 0 && recent[0].end! < c.end - RECENT_MS)) recent.shift()
+    }
+  }
+}
+
+/** A child the poller found: no call and no context, only /proc's command line and the window it started in. */
+function polledEvent (child: PolledChild): SpawnEvent {
+  const words = child.command.split(' ')
+  const file = child.exe ?? words[0]
+  return {
+    call: { api: 'unknown', file, args: words.slice(1), shell: undefined, command: child.command },
+    source: 'poller',
+    time: child.seenAt,
+    thread: threadId,
+    pid: child.pid,
+    context: undefined,
+    blocked: false,
+    killed: false,
+    window: [child.startedAt ?? child.previousPollAt, child.seenAt]
+  }
+}
