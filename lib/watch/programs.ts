@@ -181,15 +181,12 @@ function readWords (reading: Reading, words: readonly string[], depth: number, i
     // Builtins, in a shell: `exec` and `command` run what follows, `eval` and `trap` a command line.
     const builtin = inShell && (QUIET.has(path) || path === 'exec' || path === 'command' || path === 'eval' || path === 'trap')
     if (!builtin) reading.programs.push({ name, path, args })
-    if (inShell && (path === 'eval' || (path === 'trap' && args.length > 0 && !args[0].startsWith('-')))) {
-      return readShell(reading, path === 'eval' ? args.join(' ') : args[0], depth + 1)
-    }
+    // `trap [--] action signal...`: an action of `-` (or an option) sets no command.
+    const action = path === 'eval' ? args.join(' ') : path === 'trap' ? (args[0] === '--' ? args[1] : args[0]) : undefined
+    if (inShell && action !== undefined && !action.startsWith('-')) return readShell(reading, action, depth + 1)
     if (builtin && QUIET.has(path)) return
     const command = POSIX_SHELLS.has(lower) ? shellCommandOf(args) : WINDOWS_SHELLS.has(lower) ? windowsCommandOf(lower, args) : undefined
-    if (command !== undefined) {
-      if (!POSIX_SHELLS.has(lower)) reading.texts.push(command)
-      return readShell(reading, command, depth + 1)
-    }
+    if (command !== undefined) return readShell(reading, command, depth + 1)
     const wrapper = WRAPPERS[lower]
     if (wrapper === undefined) return
     at = lower === 'busybox' ? at + 1 : wrappedAt(reading, wrapper, words, at, depth)
@@ -243,10 +240,9 @@ function reverseShellOf ({ args }: StartedProgram, lower: string): string | unde
   if (lower === 'socat' && args.some((arg) => arg.toLowerCase().includes('exec:') || arg.toLowerCase().includes('system:'))) {
     return 'connects a network peer to a program (exec:, system:)'
   }
-  if (isInterpreter(lower) && args.some((arg) => isCluster(arg) && /[ceEr]/.test(arg))) {
-    const code = args.join(' ').toLowerCase()
-    if (code.includes('sock') || code.includes('spawn') || mentionsPty(code)) return 'runs inline code that opens a socket or a terminal'
-  }
+  const code = isInterpreter(lower) && args.some((arg) => isCluster(arg) && /[ceEr]/.test(arg)) ? args.join(' ') : WINDOWS_SHELLS.has(lower) && lower !== 'cmd' ? windowsCommandOf(lower, args) : undefined
+  const lowerCode = code?.toLowerCase() ?? ''
+  if (lowerCode.includes('sock') || lowerCode.includes('spawn') || mentionsPty(lowerCode)) return 'runs inline code that opens a socket or a terminal'
   return undefined
 }
 
@@ -328,7 +324,8 @@ export function parseAllowList (entries: unknown, option: string): AllowList {
   if (!Array.isArray(entries)) throw new TypeError(`${option} must be an array of program names, paths or { program, args } objects`)
   const names = new Map<string, Array<RegExp | undefined>>()
   const paths = new Map<string, Array<RegExp | undefined>>()
-  entries.forEach((entry: unknown, index) => {
+  for (let index = 0; index < entries.length; index++) {
+    const entry: unknown = entries[index]
     const at = `${option}[${index}]`
     const plain = typeof entry === 'object' && entry !== null && [Object.prototype, null].includes(Object.getPrototypeOf(entry))
     if (typeof entry !== 'string' && !plain) throw new TypeError(`${at} must be a program name or path, or { program, args }`)
@@ -343,6 +340,6 @@ export function parseAllowList (entries: unknown, option: string): AllowList {
     if (key === '') throw new TypeError(`${where} names no program ("${program}")`)
     const map = byPath ? paths : names
     map.set(key, [...map.get(key) ?? [], patternOf(args, at)])
-  })
+  }
   return { names, paths }
 }

@@ -22,12 +22,15 @@ export interface ShellScan {
 const enum Kind { Top, Paren, Backtick, Arith, HereDoc }
 /** What the word being read is: a word of the command, a redirection's target, a here-document's delimiter. */
 const enum Role { Word, Target, Delimiter }
+/** Where a frame's command is: a command, a `for`/`select` or `case` header, a case item's pattern. */
+const enum Mode { Command, ForHeader, CaseHeader, CasePattern }
 
-// Words the shell takes as grammar at the start of a command; what follows them is the command. (`case` is
-// not among them: its patterns would read as commands, which only makes a line with one alert.)
-const RESERVED = new Set(['!', '{', '}', 'if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until'])
+// Words the shell takes as grammar at the start of a command; what follows them is the command (bash's `time`
+// too, and its `-p`: dash runs /usr/bin/time, whose command is judged in its place).
+const RESERVED = new Set(['!', '{', '}', 'if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', 'time'])
 const ANSI_C: Readonly<Record<string, string>> = { a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' }
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+// What precedes the `=` of an assignment: a name, in bash also an array element and `+=`.
+const ASSIGNED = /^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?$/
 const DIGITS = /^[0-9]+$/
 // Where a run of characters that mean nothing ends, outside quotes, in double quotes, in arithmetic, in a
 // here-document's body, in single quotes and comments inside backticks (a backtick ends the substitution).
@@ -48,8 +51,10 @@ interface Frame {
   depth: number // subshell parentheses open in it; in arithmetic, parentheses
   double: boolean // inside double quotes
   lineStart: boolean // a here-document's body: at the start of a line
-  header: boolean // a `for` or `select` header: its words are no command, until `do`
+  mode: Mode
+  cases: number // case commands open in it
   skip: number // words left out (the name after `function`)
+  timed: boolean // the command began with `time`
   words: string[]
   word: string
   inWord: boolean
@@ -57,10 +62,12 @@ interface Frame {
   plain: number // characters at the word's start that were not
   role: Role
   strip: boolean // `<<-`: the body's lines lose their leading tabs
+  docs: HereDoc[] // here-documents whose body has not begun, from `nextDoc` on (shift() would copy the list)
+  nextDoc: number
 }
 
 function frame (kind: Kind, ticks = 0, here?: HereDoc): Frame {
-  return { kind, ticks, here, depth: 0, double: false, lineStart: true, header: false, skip: 0, words: [], word: '', inWord: false, quoted: false, plain: 0, role: Role.Word, strip: false }
+  return { kind, ticks, here, depth: 0, double: false, lineStart: true, mode: Mode.Command, cases: 0, skip: 0, timed: false, words: [], word: '', inWord: false, quoted: false, plain: 0, role: Role.Word, strip: false, docs: [], nextDoc: 0 }
 }
 
 const isOctal = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '7'
@@ -80,9 +87,6 @@ class Scanner {
   private stopped = false
   private backticks = 0
   private readonly frames: Frame[] = [frame(Kind.Top)]
-  // Here-documents whose body has not begun, from `nextHereDoc` on (an index: shift() would copy the list).
-  private readonly hereDocs: HereDoc[] = []
-  private nextHereDoc = 0
 
   constructor (private readonly text: string) {}
 
@@ -114,12 +118,15 @@ class Scanner {
     const f = this.frames.pop() as Frame
     this.endCommand(f)
     if (f.kind === Kind.Backtick) this.backticks--
-    if (f.kind === Kind.HereDoc) this.startHereDoc(f)
+    if (f.kind === Kind.HereDoc) this.startHereDoc(this.frames[this.frames.length - 1])
   }
 
-  /** Reads the body of the next here-document waiting for one, if any: it begins on the line after the operator's. */
+  /**
+   * Reads the body of the frame's next here-document, if any: it begins on the line after the operator's, in
+   * the same substitution (one that ends first leaves its here-documents empty, and the lines after it are commands).
+   */
   private startHereDoc (f: Frame): void {
-    if (this.nextHereDoc < this.hereDocs.length) this.push(f, Kind.HereDoc, 0, this.hereDocs[this.nextHereDoc++])
+    if (f.nextDoc < f.docs.length) this.push(f, Kind.HereDoc, 0, f.docs[f.nextDoc++])
   }
 
   /** Adds text to the word being read: unquoted characters, or quoted text (a quoted run, a substitution's stand-in). */
@@ -145,13 +152,18 @@ class Scanner {
     f.inWord = false
     const { word } = f
     const keyword = f.quoted ? '' : word
-    if (f.role === Role.Delimiter) this.hereDocs.push({ delimiter: word, literal: f.quoted, strip: f.strip })
+    if (f.role === Role.Delimiter) f.docs.push({ delimiter: word, literal: f.quoted, strip: f.strip })
     else if (f.role === Role.Target) {
       if (this.redirections.length < SHELL_LIMITS.redirections) this.redirections.push(word)
       else this.complete = false
-    } else if (f.header) f.header = keyword !== 'do'
-    else if (f.skip > 0) f.skip--
-    else if (f.words.length > 0 || !(this.isAssignment(f) || RESERVED.has(keyword) || this.compound(f, keyword))) {
+    } else if (f.mode === Mode.ForHeader) {
+      if (keyword === 'do') f.mode = Mode.Command
+    } else if (f.mode === Mode.CaseHeader) {
+      if (keyword === 'in') f.mode = Mode.CasePattern
+    } else if (f.mode === Mode.CasePattern) {
+      if (keyword === 'esac') this.endCase(f)
+    } else if (f.skip > 0) f.skip--
+    else if (f.words.length > 0 || !(this.isAssignment(f) || this.reserved(f, keyword) || this.compound(f, keyword))) {
       if (f.words.length < SHELL_LIMITS.words) f.words.push(word)
       else this.complete = false
     }
@@ -161,21 +173,37 @@ class Scanner {
   /** `NAME=value`, its `=` unquoted (XCU 2.9.1): an assignment before the command; `"A=1"` is a command name. */
   private isAssignment (f: Frame): boolean {
     const equals = f.word.indexOf('=')
-    return equals > 0 && equals < f.plain && NAME.test(f.word.slice(0, equals))
+    return equals > 0 && equals < f.plain && ASSIGNED.test(f.word.slice(0, equals))
   }
 
-  /** `for`, `select` and `function`, whose next words are no command; true when the word is one of them. */
+  private reserved (f: Frame, keyword: string): boolean {
+    const dropped = RESERVED.has(keyword) || (f.timed && keyword === '-p')
+    f.timed = keyword === 'time'
+    return dropped
+  }
+
+  /** A reserved word whose next words are no command (`for`, `select`, `case`, `function`) or `esac`; true when it is one. */
   private compound (f: Frame, keyword: string): boolean {
-    f.header = keyword === 'for' || keyword === 'select'
-    if (keyword === 'function') f.skip = 1
-    return f.header || keyword === 'function'
+    if (keyword === 'for' || keyword === 'select') f.mode = Mode.ForHeader
+    else if (keyword === 'case') {
+      f.mode = Mode.CaseHeader
+      f.cases++
+    } else if (keyword === 'esac') this.endCase(f)
+    else if (keyword === 'function') f.skip = 1
+    else return false
+    return true
+  }
+
+  private endCase (f: Frame): void {
+    f.mode = Mode.Command
+    if (f.cases > 0) f.cases--
   }
 
   private endCommand (f: Frame): void {
     this.endWord(f)
     f.role = Role.Word
     f.skip = 0
-    f.header = false
+    if (f.mode === Mode.ForHeader) f.mode = Mode.Command
     if (f.words.length === 0) return
     if (this.commands.length === SHELL_LIMITS.commands) return this.stop()
     this.commands.push(f.words)
@@ -224,14 +252,28 @@ class Scanner {
   }
 
   private separator (f: Frame, c: string): void {
-    this.i++
+    const next = this.text[++this.i]
     this.endCommand(f)
     if (c === '\n') this.startHereDoc(f)
+    else if (c === ';' && (next === ';' || next === '&') && f.cases > 0) {
+      // `;;` (or `;&`) ends a case item: a pattern comes next.
+      f.mode = Mode.CasePattern
+      this.i++
+    }
   }
 
-  /** `(` opens a subshell; `)` closes one, or the `$(...)` the frame is. */
+  /**
+   * `(` opens a subshell; `)` closes one, or the `$(...)` the frame is. In a case item's pattern, `)` ends the
+   * pattern and a command follows: read as the end of a substitution, that command would be an argument.
+   */
   private paren (f: Frame, c: string): void {
     this.i++
+    // The word before it first: `esac)` ends the case, then the substitution.
+    this.endWord(f)
+    if (f.mode === Mode.CasePattern) {
+      if (c === ')') f.mode = Mode.Command
+      return
+    }
     this.endCommand(f)
     if (c === '(') f.depth++
     else if (f.depth > 0) f.depth--
