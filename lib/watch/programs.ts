@@ -28,7 +28,7 @@ export interface StartedProgram { name: string, path: string, args: string[] }
 
 /** What each rule alerts on, for the README and the alert records. */
 export const PROCESS_RULES: Readonly<Record<ProcessRule, string>> = Object.freeze({
-  'reverse-shell': 'a command line that connects a shell to the network (/dev/tcp or /dev/udp, nc -e or -c, bash -i, mkfifo, mknod p, socat exec: or system:, python, perl, ruby, php or lua running inline code with a socket or a pty), even for a program on the allow list',
+  'reverse-shell': 'a command line that connects a shell to the network (/dev/tcp or /dev/udp, nc -e or -c, bash -i, mkfifo, mknod p, socat exec: or system:, python, perl, ruby, php, lua or PowerShell running inline code with a socket or a pty), even for a program on the allow list',
   shell: 'a shell started directly (sh, bash, dash, zsh, ksh, ash, csh, fish, busybox sh, cmd.exe, powershell), not on the allow list',
   download: 'a download tool (curl, wget, tftp, ftp, scp, sftp, aria2c), not on the allow list',
   'network-tool': 'a network tool (nc, ncat, netcat, socat, nmap, telnet), not on the allow list',
@@ -77,8 +77,8 @@ const MAX_DEPTH = 8
 const MAX_HOPS = 16
 const MAX_PROGRAMS = 256
 
-/** A spawn's programs, the texts its shells read (to look for /dev/tcp), and whether it could be read whole. */
-interface Reading { programs: StartedProgram[], texts: string[], complete: boolean }
+/** A spawn's programs, the targets of its shells' redirections (to look for /dev/tcp), and whether it could be read whole. */
+interface Reading { programs: StartedProgram[], targets: string[], complete: boolean }
 
 /** The name a program goes by: the path's last part, without `.exe`. */
 function nameOf (path: string): string {
@@ -95,7 +95,7 @@ function readShell (reading: Reading, command: string, depth: number): void {
   }
   const scan = scanShell(command)
   reading.complete &&= scan.complete
-  reading.texts.push(...scan.redirections)
+  reading.targets.push(...scan.redirections)
   for (const words of scan.commands) readWords(reading, words, depth, true)
 }
 
@@ -194,7 +194,7 @@ function readWords (reading: Reading, words: readonly string[], depth: number, i
 }
 
 function readCall (call: SpawnCall): Reading {
-  const reading: Reading = { programs: [], texts: [call.command], complete: true }
+  const reading: Reading = { programs: [], targets: [], complete: true }
   if (call.shell !== undefined) readShell(reading, call.command, 0)
   else readWords(reading, [call.file, ...call.args], 0, false)
   return reading
@@ -240,10 +240,12 @@ function reverseShellOf ({ args }: StartedProgram, lower: string): string | unde
   if (lower === 'socat' && args.some((arg) => arg.toLowerCase().includes('exec:') || arg.toLowerCase().includes('system:'))) {
     return 'connects a network peer to a program (exec:, system:)'
   }
-  const code = isInterpreter(lower) && args.some((arg) => isCluster(arg) && /[ceEr]/.test(arg)) ? args.join(' ') : WINDOWS_SHELLS.has(lower) && lower !== 'cmd' ? windowsCommandOf(lower, args) : undefined
-  const lowerCode = code?.toLowerCase() ?? ''
-  if (lowerCode.includes('sock') || lowerCode.includes('spawn') || mentionsPty(lowerCode)) return 'runs inline code that opens a socket or a terminal'
-  return undefined
+  // Inline code: python -c, perl -e, ruby -e or -rsocket, php -r, lua -e; PowerShell's -Command.
+  let code: string | undefined
+  if (isInterpreter(lower) && args.some((arg) => isCluster(arg) && /[ceEr]/.test(arg))) code = args.join(' ')
+  else if (lower === 'powershell' || lower === 'pwsh') code = windowsCommandOf(lower, args)
+  code = code?.toLowerCase() ?? ''
+  return code.includes('sock') || code.includes('spawn') || mentionsPty(code) ? 'runs inline code that opens a socket or a terminal' : undefined
 }
 
 // What bash removes from a redirection's word before it compares it with /dev/tcp/: quotes, backslashes and
@@ -252,11 +254,12 @@ const REMOVED = /['"\\]|\$\(\)|``|\$\{?[@*]\}?/g
 
 /**
  * Whether a text (a command line, a redirection's target) reaches the network through bash's /dev/tcp or
- * /dev/udp, spelt out or behind a variable (`d=/dev; exec 3<>$d/tcp/...`).
+ * /dev/udp: spelt out, or in a redirection's target behind a variable (`d=/dev; exec 3<>$d/tcp/...`).
  */
-function opensDevTcp (text: string): boolean {
+function opensDevTcp (text: string, target: boolean): boolean {
   const bare = text.replace(REMOVED, '')
   if (bare.includes('/dev/tcp/') || bare.includes('/dev/udp/')) return true
+  if (!target) return false
   for (const part of ['/tcp/', '/udp/']) {
     for (let k = bare.indexOf(part); k !== -1; k = bare.indexOf(part, k + 1)) {
       let start = k
@@ -287,7 +290,7 @@ export function judgeSpawn (call: SpawnCall, allow: AllowList): SpawnVerdict {
   const note = (rule: ProcessRule, program: string, reason: string): void => {
     if (found === undefined || SEVERITY.indexOf(rule) < SEVERITY.indexOf(found.rule)) found = { rule, program, reason }
   }
-  if (reading.texts.some(opensDevTcp)) note('reverse-shell', call.file, `${call.file} opens a network connection through /dev/tcp or /dev/udp, as a reverse shell does`)
+  if (opensDevTcp(call.command, false) || reading.targets.some((target) => opensDevTcp(target, true))) note('reverse-shell', call.file, `${call.file} opens a network connection through /dev/tcp or /dev/udp, as a reverse shell does`)
   for (const program of reading.programs) {
     const lower = program.name.toLowerCase()
     const how = reverseShellOf(program, lower)

@@ -44,7 +44,8 @@ function elements (array: readonly unknown[]): unknown[] {
  * normalizeSpawnArguments, for spawn and spawnSync and as the last step of the others: `file` run with `args`,
  * or through the shell `options.shell` names (true: `/bin/sh`) with the command `[file, ...args].join(' ')`.
  * Arguments that are not strings are converted as Node converts them (a number, `null`, an object's
- * toString; in a shell's command, null and undefined are empty); `options.argv0` is checked as Node checks it and otherwise ignored: it only renames the child.
+ * toString; in a shell's command, null and undefined are empty). `options.argv0` is checked as Node checks
+ * it and otherwise ignored: it only renames the child, and what runs is what is judged.
  */
 function spawnArguments (api: CallableSpawnApi, file: unknown, args: unknown, options: unknown): SpawnCall | undefined {
   if (typeof file !== 'string' || file === '' || hasNul(file)) return undefined
@@ -137,6 +138,7 @@ function forkArguments (modulePath: unknown, args: unknown, options: unknown): S
   } else if (!Array.isArray(args)) return undefined
   if (options !== undefined && options !== null && !isOptionsObject(options)) return undefined
   const copy = options === undefined || options === null ? NO_OPTIONS : copyOptions(options)
+  if (Array.isArray(copy.stdio) && !copy.stdio.includes('ipc')) return undefined // a fork needs its IPC channel
   // `||`, as Node: an empty string or false is no execPath either.
   const execPath = copy.execPath || process.execPath
   if (hasNul(execPath)) return undefined
