@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { childPollerSupported, commandText, parsePids, parseStat, startChildPoller, type ChildPoller, type PolledChild } from '../lib/watch/poller'
+import { childPollerSupported, commandText, lastPidOf, parsePids, parseStat, startChildPoller, type ChildPoller, type PolledChild } from '../lib/watch/poller'
 
 const INTERVAL_MS = 10
 // startedAt counts in ticks of 10 ms from a boot time known to 10 ms.
@@ -91,6 +91,7 @@ test('the /proc readers run in linear time on 64 KB of hostile bytes', async (t)
       const start = process.hrtime.bigint()
       parseStat(bytes, bytes.length)
       parsePids(bytes, bytes.length, new Set())
+      lastPidOf(bytes, bytes.length)
       commandText(Buffer.from(bytes), bytes.length)
       best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6)
     }
@@ -99,6 +100,8 @@ test('the /proc readers run in linear time on 64 KB of hostile bytes', async (t)
   const pids = new Set<number>()
   parsePids(Buffer.from('123 45 99999999999999999999 7'), 29, pids)
   t.same([...pids], [123, 45, 7], 'pids, a number too large for one dropped')
+  t.equal(lastPidOf(Buffer.from('0.52 0.61 0.70 2/150 5953\n'), 26), 5953, 'the last pid ends /proc/loadavg')
+  t.equal(lastPidOf(Buffer.alloc(8, ' '), 0), undefined, 'nothing read, no pid')
   t.equal(commandText(Buffer.from('sh\0-c\0echo a  b\0'), 16), 'sh -c echo a  b', 'NULs become spaces, the last is dropped')
   // Fields 4 to 52 numbered as they are: 22 is the start time, 48, 49 and 51 the arguments and environment.
   const fields = Array.from({ length: 49 }, (_, i) => String(i + 4)).join(' ')

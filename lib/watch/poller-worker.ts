@@ -1,19 +1,6 @@
 import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs'
 import { isMainThread, parentPort, workerData } from 'node:worker_threads'
-import { commandText, parsePids, parseStat, type PolledChild, type ProcessStat } from './poller.js'
-
-/** What poller.ts starts the worker with (its workerData). */
-export interface PollerWorkerData {
-  /** Present only in the poller's own thread: the module polls only where it was started to. */
-  readonly childPoller: { readonly intervalMs: number }
-}
-
-/** What the worker tells poller.ts; `polls` counts the polls done so far. */
-export type PollerMessage =
-  | { readonly kind: 'started', readonly tid: number, readonly polls: number }
-  | { readonly kind: 'polls', readonly polls: number }
-  | { readonly kind: 'children', readonly children: PolledChild[], readonly polls: number }
-  | { readonly kind: 'error', readonly message: string, readonly polls: number }
+import { commandText, lastPidOf, parsePids, parseStat, type PolledChild, type PollerMessage, type PollerWorkerData, type ProcessStat } from './poller.js'
 
 // Threads come and go far less often than children: the list of tasks is read again this often.
 const TASKS_EVERY_MS = 1000
@@ -24,6 +11,9 @@ const COMMAND_MAX = 4096
 // line), and during its exec its command line may be empty or cut: it is looked at again until it has
 // exec'd, or for this long (a fork that never execs, another user's child whose memory /proc does not show).
 const PRE_EXEC_MS = 100
+// A fork takes its pid before it lists the child under its parent thread: once the last pid has changed,
+// the children files are read on this many polls.
+const READS_AFTER_NEW_PID = 3
 // Reading a child that has exited and been reaped meanwhile: it is gone, not an error.
 const GONE = new Set(['ENOENT', 'ESRCH'])
 
@@ -51,6 +41,10 @@ class ChildPolling {
   private tasksReadAt: number
   private previousPollAt: number | undefined
   private polls = 0
+  private readsLeft = 0
+  private lastPid: number | undefined
+  /** /proc/loadavg, kept open; undefined when it cannot be (every poll then reads every children file). */
+  private readonly loadavg: number | undefined
   /** Children reported or pending, by pid, with their start time in ticks: a reused pid starts later. */
   private readonly known = new Map<number, number>()
   private readonly pending = new Map<number, PendingChild>()
@@ -72,6 +66,11 @@ class ChildPolling {
     this.ownExe = readlinkSync('/proc/self/exe')
     const threadSelf = readlinkSync('/proc/thread-self')
     this.tid = Number(threadSelf.slice(threadSelf.lastIndexOf('/') + 1))
+    try {
+      this.loadavg = openSync('/proc/loadavg', 'r')
+    } catch (err) {
+      this.fail('loadavg', '/proc/loadavg', err as NodeJS.ErrnoException)
+    }
   }
 
   run (): never {
@@ -87,7 +86,41 @@ class ChildPolling {
 
   private poll (): void {
     const now = Date.now()
-    if (this.previousPollAt === undefined || now - this.tasksReadAt >= TASKS_EVERY_MS) this.readTasks(now)
+    const listing = this.previousPollAt === undefined || now - this.tasksReadAt >= TASKS_EVERY_MS
+    if (listing) this.readTasks(now)
+    if (this.pidTaken() || listing) this.readsLeft = READS_AFTER_NEW_PID
+    let found: PolledChild[] | undefined
+    if (this.readsLeft > 0) {
+      this.readsLeft--
+      found = this.readAllChildren(now)
+    }
+    if (this.pending.size > 0) found = this.recheckPending(found)
+    this.polls++
+    this.previousPollAt = now
+    if (found !== undefined) this.post({ kind: 'children', children: found, polls: this.polls })
+  }
+
+  /**
+   * Whether a pid was taken (a process or thread created) in this pid namespace since the last poll: the
+   * namespace's last pid ends /proc/loadavg. One read instead of one per thread while nothing starts.
+   */
+  private pidTaken (): boolean {
+    if (this.loadavg === undefined) return true
+    let length: number
+    try {
+      length = readSync(this.loadavg, this.small, 0, this.small.length, 0)
+    } catch (err) {
+      this.fail('loadavg', '/proc/loadavg', err as NodeJS.ErrnoException)
+      return true
+    }
+    const lastPid = lastPidOf(this.small, length)
+    if (lastPid !== undefined && lastPid === this.lastPid) return false
+    this.lastPid = lastPid
+    return true
+  }
+
+  /** Reads the children file of every thread; the children not seen before are reported (or pending). */
+  private readAllChildren (now: number): PolledChild[] | undefined {
     let found: PolledChild[] | undefined
     for (let i = 0; i < this.tasks.length; i++) {
       const task = this.tasks[i]
@@ -109,10 +142,7 @@ class ChildPolling {
       this.scratch.copy(task.last, 0, 0, length)
       task.length = length
     }
-    if (this.pending.size > 0) found = this.recheckPending(found)
-    this.polls++
-    this.previousPollAt = now
-    if (found !== undefined) this.post({ kind: 'children', children: found, polls: this.polls })
+    return found
   }
 
   /** Keeps one open children file per thread of the process, this one's excepted (it starts nothing). */
@@ -125,10 +155,13 @@ class ChildPolling {
       return
     }
     const tids = new Set(listed.map(Number))
-    const kept = this.tasks.filter((task) => tids.has(task.tid) || this.close(task))
-    const watched = new Set(kept.map((task) => task.tid))
+    const kept: WatchedTask[] = []
+    for (const task of this.tasks) {
+      if (tids.has(task.tid)) kept.push(task)
+      else closeSync(task.fd)
+    }
     for (const tid of tids) {
-      if (tid === this.tid || watched.has(tid)) continue
+      if (tid === this.tid || kept.some((task) => task.tid === tid)) continue
       const path = `/proc/self/task/${tid}/children`
       try {
         kept.push({ tid, fd: openSync(path, 'r'), last: Buffer.alloc(0), length: 0, pids: new Set(), since: this.tasksReadAt })
@@ -262,11 +295,6 @@ class ChildPolling {
     } finally {
       if (fd !== undefined) closeSync(fd)
     }
-  }
-
-  private close (task: WatchedTask): false {
-    closeSync(task.fd)
-    return false
   }
 
   /** Reports a failure once per kind of read and error code: a poll every few ms would repeat it endlessly. */

@@ -1,7 +1,6 @@
 import { closeSync, openSync, readdirSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { PollerMessage, PollerWorkerData } from './poller-worker.js'
 
 /** A child of this process found in /proc by the poller. */
 export interface PolledChild {
@@ -41,6 +40,19 @@ export interface ChildPoller {
   /** The worker thread's task id, once it has started: its CPU time is in /proc/self/task/<tid>/stat. */
   readonly tid: number | undefined
 }
+
+/** What startChildPoller starts the worker with (its workerData). */
+export interface PollerWorkerData {
+  /** Present only in the poller's own thread: poller-worker polls only where it was started to. */
+  readonly childPoller: { readonly intervalMs: number }
+}
+
+/** What the worker tells startChildPoller; `polls` counts the polls done so far. */
+export type PollerMessage =
+  | { readonly kind: 'started', readonly tid: number, readonly polls: number }
+  | { readonly kind: 'polls', readonly polls: number }
+  | { readonly kind: 'children', readonly children: PolledChild[], readonly polls: number }
+  | { readonly kind: 'error', readonly message: string, readonly polls: number }
 
 // The worker's file is this one's sibling with the same extension: poller-worker.js in the build, and
 // poller-worker.ts when the sources run under a TypeScript loader given on the command line (tap's), which
@@ -150,6 +162,7 @@ const DIGIT_9 = 0x39
  * counted from the last `)`. Undefined when there is no start time where it should be.
  */
 export function parseStat (bytes: Buffer, length: number): ProcessStat | undefined {
+  if (length <= 0) return undefined
   const close = bytes.lastIndexOf(CLOSE, length - 1)
   const open = bytes.indexOf(OPEN)
   if (close < 0 || open < 0 || open > close || close + 2 >= length) return undefined
@@ -193,6 +206,12 @@ export function parsePids (bytes: Buffer, length: number, into: Set<number>): vo
     if (pid !== undefined && pid > 0) into.add(pid)
     while (at < length && bytes[at] !== SPACE) at++
   }
+}
+
+/** The last pid taken in the reader's pid namespace: the last field of /proc/loadavg's first `length` bytes. */
+export function lastPidOf (bytes: Buffer, length: number): number | undefined {
+  if (length <= 0) return undefined
+  return parseDigits(bytes, bytes.lastIndexOf(SPACE, length - 1) + 1, length)
 }
 
 /**
