@@ -195,14 +195,19 @@ function readWords (reading: Reading, words: readonly string[], depth: number, i
 
 function readCall (call: SpawnCall): Reading {
   const reading: Reading = { programs: [], targets: [], complete: true }
-  if (call.shell !== undefined) readShell(reading, call.command, 0)
-  else readWords(reading, [call.file, ...call.args], 0, false)
+  if (call.shell !== undefined) {
+    readShell(reading, call.command, 0)
+    // A line of builtins only (`echo ... > file`) still starts the shell: then the shell is what is judged.
+    if (reading.programs.length === 0) reading.programs.push({ name: nameOf(call.shell), path: call.shell, args: ['-c', call.command] })
+  } else {
+    readWords(reading, [call.file, ...call.args], 0, false)
+  }
   return reading
 }
 
 /**
  * The programs a call starts: for a call through a shell (`exec`, `shell: true`), those of every simple
- * command of its command line, not the shell; for a shell started directly with a command line (`sh -c`,
+ * command of its command line, not the shell (unless the line runs builtins only); for a shell started directly with a command line (`sh -c`,
  * `cmd.exe /c`, `powershell -Command` or `-EncodedCommand`), the shell and those of its line; for a wrapper
  * (env, nohup, nice, timeout, sudo, xargs, exec, command, time, stdbuf, setsid, busybox), the wrapper (a
  * shell's builtin `exec` and `command` are not programs) and the program it runs.
