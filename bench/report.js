@@ -11,6 +11,8 @@ const TARGETS = { bare: 0.65, 'fastify-logging': 1.0, 'plugin-devnull': 0.9 }
 const DETECTION_TARGET = 5
 /** The respond layer (rules, a rate limit, the ban check; memory store): plugin-respond at least this of plugin. */
 const RESPOND_TARGET = 0.95
+/** The process watch (wrappers, the request's async context): plugin-watch at least this of plugin. */
+const WATCH_TARGET = 0.99
 
 const number = (value, digits) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 // A share of one CPU; NaN (other load without /proc/stat) is shown as unknown, and -0 as 0.
@@ -58,13 +60,14 @@ function verdict (ratio, target) {
  * plugin configuration may cost up to 1 / 0.65 ≈ 1.54 times bare's CPU per request.
  */
 function printReport (summaries, rounds, { rate }) {
-  const bare = summaries.bare
-  const rows = [['configuration', 'req/s', 'p99 ms', 'CPU µs/req', 'vs bare', 'server CPU', 'autocannon CPU', 'other load',
+  // The added CPU is against bare, or against plugin when bare was not measured (--only).
+  const base = summaries.bare === undefined ? 'plugin' : 'bare'
+  const rows = [['configuration', 'req/s', 'p99 ms', 'CPU µs/req', `vs ${base}`, 'server CPU', 'autocannon CPU', 'other load',
     'lines/req', 'bytes/req', 'failed']]
   for (const [name, s] of Object.entries(summaries)) {
-    const added = s.cpuPerRequest - bare.cpuPerRequest
+    const added = s.cpuPerRequest - summaries[base].cpuPerRequest
     rows.push([name, number(s.rps, 0), number(s.p99, 1), number(s.cpuPerRequest, 1),
-      name === 'bare' ? '' : `${added >= 0 ? '+' : ''}${number(added, 1)} µs`,
+      name === base ? '' : `${added >= 0 ? '+' : ''}${number(added, 1)} µs`,
       percent(s.cpuShare), percent(s.clientCpuShare), percent(s.othersCpuShare), number(s.linesPerRequest, 3),
       number(s.bytesPerRequest, 0), String(s.failures)])
   }
@@ -76,6 +79,7 @@ function printReport (summaries, rounds, { rate }) {
   const paired = (other, ratio) => median(rounds.plugin.map((round, i) => ratio(round, rounds[other][i])))
   const ratioRows = [['', 'req/s', 'CPU per request (other µs / plugin µs)']]
   for (const other of Object.keys(TARGETS)) {
+    if (rounds[other] === undefined) continue
     const throughput = paired(other, (plugin, them) => plugin.rps / them.rps)
     ratioRows.push([`plugin / ${other}`,
       // At a fixed rate every configuration serves the same req/s; only the CPU comparison says anything.
@@ -89,10 +93,12 @@ function printReport (summaries, rounds, { rate }) {
     console.log(`Detection: plugin - plugin-no-detect = ${added >= 0 ? '+' : ''}${number(added, 2)} CPU µs per request ` +
       `(median of the rounds' differences; target <= ${DETECTION_TARGET}) ${added <= DETECTION_TARGET ? 'PASS' : 'FAIL'}\n`)
   }
-  if (rounds['plugin-respond'] !== undefined) {
-    const pairedRespond = (ratio) => median(rounds['plugin-respond'].map((round, i) => ratio(round, rounds.plugin[i])))
-    console.log(`Respond: plugin-respond / plugin = req/s ${rate ? 'n/a (fixed rate)' : verdict(pairedRespond((r, p) => r.rps / p.rps), RESPOND_TARGET)}, ` +
-      `CPU per request ${verdict(pairedRespond((r, p) => p.cpuPerRequest / r.cpuPerRequest), RESPOND_TARGET)}\n`)
+  for (const [name, label, target] of [['plugin-respond', 'Respond', RESPOND_TARGET], ['plugin-watch', 'Process watch', WATCH_TARGET],
+    ['plugin-watch-poller', 'Process watch with the poller', WATCH_TARGET]]) {
+    if (rounds[name] === undefined) continue
+    const pairedWith = (ratio) => median(rounds[name].map((round, i) => ratio(round, rounds.plugin[i])))
+    console.log(`${label}: ${name} / plugin = req/s ${rate ? 'n/a (fixed rate)' : verdict(pairedWith((r, p) => r.rps / p.rps), target)}, ` +
+      `CPU per request ${verdict(pairedWith((r, p) => p.cpuPerRequest / r.cpuPerRequest), target)}\n`)
   }
   for (const note of caveats(summaries, rate)) console.log(`note: ${note}`)
 }

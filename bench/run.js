@@ -10,7 +10,9 @@ const BROWSER_HEADERS = require('./browser-headers.js')
 const { pinCpus, Child, machineBusyMicros } = require('./processes.js')
 const { formatRound, summarise, printReport } = require('./report.js')
 
-const CONFIGURATIONS = ['bare', 'fastify-logging', 'plugin', 'plugin-no-detect', 'plugin-respond', 'plugin-devnull']
+const DEFAULT_CONFIGURATIONS = ['bare', 'fastify-logging', 'plugin', 'plugin-no-detect', 'plugin-respond', 'plugin-devnull']
+// Measured on demand (npm run bench:watch): the process watch against the plugin without it.
+const ALL_CONFIGURATIONS = [...DEFAULT_CONFIGURATIONS, 'plugin-watch', 'plugin-watch-poller']
 
 const USAGE = `usage: node bench/run.js [options]
   --rounds N       measured rounds per configuration (default 9)
@@ -19,7 +21,8 @@ const USAGE = `usage: node bench/run.js [options]
   --settle S       seconds of unmeasured load for each server before the first round (default 15)
   --connections C  concurrent connections (default 50)
   --rate R         a fixed overall rate of R req/s instead of saturation: compare CPU µs per request
-  --no-pin         do not give the servers a CPU of their own`
+  --no-pin         do not give the servers a CPU of their own
+  --only A,B,...   measure these configurations only (plugin among them); known: ${ALL_CONFIGURATIONS.join(', ')}`
 
 function readOptions () {
   const { values } = parseArgs({
@@ -31,6 +34,7 @@ function readOptions () {
       connections: { type: 'string', default: '50' },
       rate: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
+      only: { type: 'string', default: DEFAULT_CONFIGURATIONS.join(',') },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -46,7 +50,13 @@ function readOptions () {
     }
     return value
   }
+  const configurations = values.only.split(',')
+  if (!configurations.includes('plugin') || configurations.some((name) => !ALL_CONFIGURATIONS.includes(name))) {
+    console.error(`--only must list known configurations, plugin among them (the others are compared with it); got '${values.only}'\n\n${USAGE}`)
+    process.exit(2)
+  }
   return {
+    configurations,
     rounds: positive('rounds'),
     duration: positive('duration', { integer: false }),
     warmup: positive('warmup', { integer: false, zero: true }),
@@ -108,7 +118,7 @@ function describe (options, cpus) {
   const pinning = cpus === undefined
     ? 'not pinned: servers, sink and autocannon share all CPUs'
     : `servers on CPU ${cpus.server}, autocannon and the sink on CPU ${cpus.others}`
-  const seconds = CONFIGURATIONS.length * (options.rounds * (options.duration + options.warmup) + options.settle)
+  const seconds = options.configurations.length * (options.rounds * (options.duration + options.warmup) + options.settle)
   return `fastify-request-info bench: ${mode}, ${options.connections} connections, ${options.rounds} rounds x ` +
     `${options.duration} s per configuration (warm-up ${options.settle} s per server, then ${options.warmup} s per round)\n` +
     `node ${process.version}, fastify ${require('fastify/package.json').version}, ` +
@@ -124,23 +134,24 @@ async function main () {
     process.exit(2)
   }
   const cpus = options.pin ? pinCpus() : undefined
+  const configurations = options.configurations
   console.log(describe(options, cpus))
 
   const sink = new Child('sink', 'sink.js', [], cpus?.others)
   const servers = {}
   try {
     const { port: sinkPort } = await sink.reply()
-    for (const name of CONFIGURATIONS) servers[name] = await startServer(name, sinkPort, cpus?.server)
+    for (const name of configurations) servers[name] = await startServer(name, sinkPort, cpus?.server)
     // Each server first runs under load until it is in its steady state: V8 has optimised its hot paths and
     // sized its heap for its allocation rate. The plugin configuration was seen to need 15-30 s for that.
     if (options.settle > 0) {
-      for (const name of CONFIGURATIONS) await load(servers[name].port, options.settle, options)
+      for (const name of configurations) await load(servers[name].port, options.settle, options)
     }
 
-    const rounds = Object.fromEntries(CONFIGURATIONS.map((name) => [name, []]))
+    const rounds = Object.fromEntries(configurations.map((name) => [name, []]))
     for (let r = 0; r < options.rounds; r++) {
       // Rotate the order so that no configuration always runs first, right after another one's load.
-      const order = CONFIGURATIONS.map((_, i) => CONFIGURATIONS[(i + r) % CONFIGURATIONS.length])
+      const order = configurations.map((_, i) => configurations[(i + r) % configurations.length])
       for (const name of order) {
         const round = await measureRound(servers[name], sink, options)
         rounds[name].push(round)
@@ -148,7 +159,7 @@ async function main () {
       }
     }
 
-    printReport(Object.fromEntries(CONFIGURATIONS.map((name) => [name, summarise(rounds[name])])), rounds, options)
+    printReport(Object.fromEntries(configurations.map((name) => [name, summarise(rounds[name])])), rounds, options)
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.close()))
     await sink.close()

@@ -2,7 +2,7 @@
 
 // One benchmarked server, alone in its process so that process.cpuUsage() (user + system time of every
 // thread: the main thread, the pino transport worker, libuv's pool) measures exactly its cost.
-// Usage: node server.js <bare|fastify-logging|plugin|plugin-no-detect|plugin-respond|plugin-devnull> <sink port>
+// Usage: node server.js <bare|fastify-logging|plugin|plugin-no-detect|plugin-respond|plugin-watch|plugin-watch-poller|plugin-devnull> <sink port>
 // IPC: sends { port } once listening, then answers 'begin' with {} and 'end' with the CPU and wall time since
 // 'begin'. When the parent disconnects (done, or gone) it shuts down cleanly and the process exits.
 
@@ -44,6 +44,11 @@ const CONFIGURATIONS = {
       rateLimits: [{ id: 'per-ip', max: 1e9, window: '1m' }]
     }
   }),
+  // The process watch on (wrappers, the request's async context entered twice per request), nothing spawned:
+  // the difference to plugin is what watching costs a request.
+  'plugin-watch': (stream) => withPlugin(stream, { processWatch: { allow: [] } }),
+  // The same with the /proc poller every 10 ms in its worker thread.
+  'plugin-watch-poller': (stream) => withPlugin(stream, { processWatch: { allow: [], poller: { interval: 10 } } }),
   // The same records written to /dev/null by pino's own file transport: the baseline of shipping's cost.
   'plugin-devnull': withPlugin
 }
