@@ -2,9 +2,9 @@
 // /proc with their command line, executable and start time; the worker thread started from the TypeScript
 // sources (tap's loader) and from the build (WATCH_DIST, else dist/, which `npm test` builds first).
 import { test, type Test } from 'tap'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -14,7 +14,8 @@ const INTERVAL_MS = 10
 // startedAt counts in ticks of 10 ms from a boot time known to 10 ms.
 const TICK_MS = 10
 const DIST = resolve(process.env.WATCH_DIST ?? join(__dirname, '..', 'dist'))
-const SLEEP = '/usr/bin/sleep'
+// What /proc/<pid>/exe shows for `sleep`: the file PATH finds, its links followed.
+const SLEEP = realpathSync(execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim())
 const unsupported = childPollerSupported()
 
 interface Running {
@@ -214,8 +215,7 @@ test('stop() ends the worker thread and closes its files', { skip: unsupported }
   t.notOk(readdirSync('/proc/self/task').includes(String(poller.tid)), 'its thread has ended')
   t.equal(readdirSync('/proc/self/fd').length, fds, 'the children files it kept open are closed')
   t.same(process.getActiveResourcesInfo().sort(), resources)
-  await poller.stop()
-  t.pass('stop() again resolves')
+  await t.resolves(poller.stop(), 'stop() again resolves')
 })
 
 /** Runs `script` in a new `node` (ESM when `module`), with the poller's build; its last line of output, parsed. */
@@ -227,17 +227,15 @@ function runBuilt (t: Test, script: string, module = false): any {
 
 const BUILT = join(DIST, 'watch', 'poller.js')
 const BUILT_SCRIPT = `
-  const started = Date.now()
-  const poller = startChildPoller({ intervalMs: 10, onChildren, onError: (err) => { throw err } })
   const reports = []
-  function onChildren (children) { reports.push(...children.map((c) => ({ ...c, reportedAt: Date.now() }))) }
+  const poller = startChildPoller({ intervalMs: 10, onChildren: (children) => reports.push(...children), onError: (err) => { throw err } })
   const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
   const { spawn } = await import('node:child_process')
   while (poller.polls === 0) await wait(5)
   const child = spawn('sleep', ['0.2'])
   await wait(400)
   await poller.stop()
-  console.log(JSON.stringify({ pid: child.pid, reports, started }))
+  console.log(JSON.stringify({ pid: child.pid, reports }))
 `
 
 test('the worker starts from the build, required or imported', { skip: unsupported }, async (t) => {

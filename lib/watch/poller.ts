@@ -11,7 +11,7 @@ export interface PolledChild {
   readonly command: string
   /** Its executable (the `/proc/<pid>/exe` link); undefined when that cannot be read (another user's, or ended). */
   readonly exe: string | undefined
-  /** When it started, ms since the epoch, to 10 ms (the kernel counts in ticks of 10 ms). */
+  /** When it started, ms since the epoch, within 10 ms either way (the kernel counts in ticks of 10 ms). */
   readonly startedAt: number | undefined
   /** When the poll that found it ran. */
   readonly seenAt: number
@@ -22,6 +22,7 @@ export interface PolledChild {
   readonly previousPollAt: number
 }
 
+/** What startChildPoller polls for and whom it tells. */
 export interface ChildPollerOptions {
   /** Milliseconds between polls, 1 to 60000: a child that lives less may be missed. */
   intervalMs: number
