@@ -54,21 +54,14 @@ function fastifyRequestInfo (fastify: FastifyInstance, options: Options, done: (
     done(err as Error)
     return
   }
-  loadHash64().then((hash64) => {
-    try {
-      install(fastify, settings, hash64)
-    } catch (err) {
-      done(err as Error)
-      return
-    }
-    done()
-  }, done)
+  loadHash64().then((hash64) => install(fastify, settings, hash64)).then(() => done(), done)
 }
 
 // Servers whose connections are captured already: a second registration must not capture twice.
 const capturing = new WeakSet<object>()
 
-function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveOptions>, hash64: (s: string) => string): void {
+/** Installs the plugin; resolves once every part watches (the process watch's poller may take a moment). */
+function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveOptions>, hash64: (s: string) => string): Promise<void> {
   const logger: FastifyBaseLogger = settings.logger ?? fastify.log
   if (settings.logger === undefined && fastify.log.level === undefined) {
     process.emitWarning('the Fastify logger is disabled and no logger option was given: no record will be written',
@@ -307,6 +300,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
     }
     next()
   })
+  return watch === undefined ? Promise.resolve() : watch.ready
 }
 
 function respondOff (method: string): Error {

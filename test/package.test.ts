@@ -21,7 +21,8 @@ const bin = (name: string): string => join(root, 'node_modules', '.bin', name)
 const CHROME_MAJOR = '131'
 const RUNTIME_DEPENDENCIES = ['fastify-plugin', 'ua-parser-js', 'xxhash-wasm', 'toad-cache', 'pino-abstract-transport', 'maxmind', 'yaml']
 const BUILT = ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
-  'dist/logstash.js', 'dist/logstash.mjs', 'dist/logstash.d.ts', 'dist/logstash.d.mts', 'dist/cli/main.js']
+  'dist/logstash.js', 'dist/logstash.mjs', 'dist/logstash.d.ts', 'dist/logstash.d.mts', 'dist/cli/main.js',
+  'dist/process-watch.js', 'dist/process-watch.mjs', 'dist/process-watch.d.ts', 'dist/process-watch.d.mts', 'dist/watch/poller-worker.js']
 
 interface Run { code: number, stdout: string, stderr: string }
 

@@ -213,3 +213,26 @@ test('a spawn in a worker thread (preload in its execArgv) reaches the main thre
     await fastify.close()
   }
 })
+
+test('the poller sees a child no JavaScript source sees, and names the requests in flight when it started', async (t) => {
+  const { app: fastify, lines } = await app({ poller: { interval: 10 } })
+  t.teardown(() => fastify.close())
+  fastify.get('/worker', async () => {
+    // A worker thread without the preload: its child_process module is not wrapped, and the diagnostics
+    // channel it publishes on has no subscriber in that thread. Only /proc shows the child.
+    const worker = new Worker(join(FIXTURES, 'worker-spawn.js'), { workerData: { command: 'sleep 0.3' }, execArgv: [] })
+    await new Promise((resolve) => worker.once('exit', resolve))
+    return 'ok'
+  })
+  const response = await fastify.inject({ url: '/worker', remoteAddress: '192.0.2.99' })
+  t.equal(response.statusCode, 200)
+  await until(() => alerts(lines).length > 0, 3000)
+  const found = alerts(lines)
+  t.equal(found.length, 1, 'one alert for the one child')
+  const [alert] = found
+  t.equal(alert.request_info.process.source, 'poller')
+  t.match(alert.process.command_line, /sleep 0\.3/)
+  t.equal(alert.source, undefined, 'no request context')
+  t.same(alert.request_info.process.in_flight.map((r: Record<string, unknown>) => [r.realIp, r.path]), [['192.0.2.99', '/worker']],
+    'the request in flight is named')
+})

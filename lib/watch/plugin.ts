@@ -33,6 +33,8 @@ export interface ProcessWatchLayer {
   enter (request: FastifyRequest, info: RequestInfo, next: () => void): void
   /** The request has its record: no longer in flight. */
   finished (request: FastifyRequest): void
+  /** Resolves once every source watches (the poller's thread has made its first poll). */
+  readonly ready: Promise<void>
 }
 
 const kContext = Symbol('fastify-request-info.processWatch')
@@ -128,6 +130,7 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   })
 
   return {
+    ready: poller === undefined ? Promise.resolve() : poller.started,
     enter (request, info, next) {
       const c = { watcher, request: info, start: Date.now(), end: undefined }
       const r = request as WatchedRequest

@@ -86,9 +86,11 @@ class ChildPolling {
 
   private poll (): void {
     const now = Date.now()
-    const listing = this.previousPollAt === undefined || now - this.tasksReadAt >= TASKS_EVERY_MS
+    const taken = this.pidTaken()
+    // A new pid may be a new thread of this process (a worker that spawns at once): list the threads again.
+    const listing = this.previousPollAt === undefined || now - this.tasksReadAt >= TASKS_EVERY_MS || taken
     if (listing) this.readTasks(now)
-    if (this.pidTaken() || listing) this.readsLeft = READS_AFTER_NEW_PID
+    if (taken || listing) this.readsLeft = READS_AFTER_NEW_PID
     let found: PolledChild[] | undefined
     if (this.readsLeft > 0) {
       this.readsLeft--

@@ -40,6 +40,8 @@ export interface ChildPoller {
   readonly polls: number
   /** The worker thread's task id, once it has started: its CPU time is in /proc/self/task/<tid>/stat. */
   readonly tid: number | undefined
+  /** Resolves once the first poll has run (or the thread failed to start, which `onError` was told). */
+  readonly started: Promise<void>
 }
 
 /** What startChildPoller starts the worker with (its workerData). */
@@ -109,17 +111,24 @@ export function startChildPoller (options: ChildPollerOptions): ChildPoller {
   let tid: number | undefined
   let stopped: Promise<void> | undefined
   let failed = false
+  let markStarted!: () => void
+  const started = new Promise<void>((resolve) => { markStarted = resolve })
   worker.on('message', (message: PollerMessage) => {
     polls = message.polls
-    if (message.kind === 'started') tid = message.tid
+    if (message.kind === 'started') {
+      tid = message.tid
+      markStarted()
+    }
     else if (message.kind === 'children') onChildren(message.children)
     else if (message.kind === 'error') onError(new Error(message.message))
   })
   worker.on('error', (err) => {
     failed = true
+    markStarted()
     onError(new Error(`child poller: the worker thread failed (${err.message}); children are no longer polled`, { cause: err }))
   })
   worker.on('exit', (code) => {
+    markStarted()
     if (stopped === undefined && !failed) onError(new Error(`child poller: the worker thread exited (code ${code}); children are no longer polled`))
   })
   // After the listeners: a 'message' listener refs the worker's port again.
@@ -130,7 +139,8 @@ export function startChildPoller (options: ChildPollerOptions): ChildPoller {
       return stopped
     },
     get polls () { return polls },
-    get tid () { return tid }
+    get tid () { return tid },
+    started
   }
 }
 
