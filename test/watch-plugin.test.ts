@@ -236,3 +236,21 @@ test('the poller sees a child no JavaScript source sees, and names the requests 
   t.same(alert.request_info.process.in_flight.map((r: Record<string, unknown>) => [r.realIp, r.path]), [['192.0.2.99', '/worker']],
     'the request in flight is named')
 })
+
+test('options are checked at registration with messages that name the option', async (t) => {
+  const cases: Array<[unknown, RegExp]> = [
+    [{ mode: 'kill' }, /option processWatch\.mode must be one of 'monitor', 'block'; got "kill"/],
+    [{ allow: 'git' }, /processWatch\.allow must be an array/],
+    [{ allow: ['git', { program: '' }] }, /processWatch\.allow\[1\]\.program must be a non-empty string/],
+    [{ allow: [{ program: 'tar', args: '(' }] }, /processWatch\.allow\[0\]\.args is not a valid regular expression/],
+    [{ ban: true }, /option processWatch\.ban needs option respond/],
+    [{ ban: { ttl: 'soon' } }, /option processWatch\.ban\.ttl: "soon" is not a duration/],
+    [{ poller: { interval: 0 } }, /option processWatch\.poller\.interval must be an integer from 1 to 60000/],
+    [{ sources: [] }, /option processWatch accepts the keys allow, mode, ban, diagnostics, poller; got 'sources'/]
+  ]
+  for (const [processWatch, message] of cases) {
+    const fastify = Fastify()
+    await t.rejects(fastify.register(requestInfo, { processWatch } as requestInfo.RequestInfoOptions).ready(), message, JSON.stringify(processWatch))
+    await fastify.close()
+  }
+})

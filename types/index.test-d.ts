@@ -79,6 +79,25 @@ expectError(app.register(requestInfo, { respond: { mode: 'enforce' } }))
 expectError(app.register(requestInfo, { respond: { rules: [{ id: 'x', action: 'deny', match: {} }] } }))
 expectError(app.register(requestInfo, { respond: { rateLimits: [{ id: 'x', max: 1 }] } }))
 expectError(app.register(requestInfo, { respond: { ban: { scenarios: ['nope'] } } }))
+
+// Option processWatch
+app.register(requestInfo, { processWatch: true })
+app.register(requestInfo, {
+  processWatch: {
+    allow: ['git', '/usr/bin/convert', { program: 'tar', args: /^-czf / }, { program: 'echo', args: 'ok .*' }],
+    mode: 'block',
+    ban: { ttl: '1d' },
+    diagnostics: false,
+    poller: { interval: 10 }
+  }
+})
+expectAssignable<requestInfo.AllowEntry>({ program: 'git' })
+expectAssignable<requestInfo.ProcessRule>('reverse-shell')
+expectNotAssignable<requestInfo.ProcessRule>('root-shell')
+expectError(app.register(requestInfo, { processWatch: { mode: 'kill' } }))
+expectError(app.register(requestInfo, { processWatch: { allow: [{ args: /x/ }] } }))
+expectError(app.register(requestInfo, { processWatch: { poller: { interval: '10ms' } } }))
+expectType<number>(app.requestInfo.counters.processAlerts)
 expectError(app.register(requestInfo, { tlsCapture: { timeout: '5s' } }))
 expectAssignable<requestInfo.RequestInfoOptions>({
   ip: 'none',
