@@ -250,7 +250,7 @@ test('options are checked at registration with messages that name the option', a
   ]
   for (const [processWatch, message] of cases) {
     const fastify = Fastify()
-    await t.rejects(fastify.register(requestInfo, { processWatch } as requestInfo.RequestInfoOptions).ready(), message, JSON.stringify(processWatch))
+    await t.rejects(async () => { await fastify.register(requestInfo, { processWatch } as requestInfo.RequestInfoOptions).ready() }, message, JSON.stringify(processWatch))
     await fastify.close()
   }
 })
