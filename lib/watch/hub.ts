@@ -76,10 +76,6 @@ export class ProcessWatchHub {
   /** Set while a wrapped function runs: what it calls inside (exec calls execFile) and publishes is the same spawn. */
   private busy = false
 
-  get active (): boolean {
-    return this.watchers.size > 0
-  }
-
   add (watcher: Watcher): void {
     this.watchers.add(watcher)
     const early = this.early
@@ -106,7 +102,7 @@ export class ProcessWatchHub {
     const call = spawnCallOf(api, args)
     // Arguments Node refuses: its own error is the answer.
     if (call === undefined) return original.apply(self, args)
-    const pending = this.judge(call, 'wrap')
+    const pending = this.judge({ call, source: 'wrap', time: Date.now(), thread: threadId, pid: undefined, context: this.requests.getStore(), blocked: false, killed: false })
     const sync = SYNC.has(api)
     if (sync) this.rememberSync(call)
     if (pending.event.blocked || sync) this.report(pending)
@@ -135,13 +131,9 @@ export class ProcessWatchHub {
     }
     const synced = this.recentSync.get(event.call.command)
     if (synced !== undefined && event.time - synced < SYNC_MEMORY_MS) return
-    if (this.watchers.size === 0) {
-      this.keepEarly(event)
-      return
-    }
     // Refused already (by a worker thread's own wrappers): nothing started, nothing to kill.
     const refused = event.blocked
-    const pending = this.judge(event.call, event.source, event)
+    const pending = this.judge(event)
     if (!refused && pending.event.blocked) {
       pending.event.blocked = false
       pending.event.killed = true
@@ -154,14 +146,16 @@ export class ProcessWatchHub {
     this.report(pending)
   }
 
-  /** Judges `call` by the request's watcher, else by every watcher (no request: a timer at start-up, a worker). */
-  private judge (call: SpawnCall, source: SpawnSource, seen?: SpawnEvent): PendingSpawn {
-    const context = seen === undefined ? this.requests.getStore() : seen.context
-    const event: SpawnEvent = seen ?? { call, source, time: Date.now(), thread: threadId, pid: undefined, context, blocked: false, killed: false }
+  /**
+   * Judges a spawn by its request's watcher, else by every watcher (no request: a timer at start-up, a
+   * worker); with no watcher yet, keeps it for the first one.
+   */
+  private judge (event: SpawnEvent): PendingSpawn {
+    const { context } = event
     const judges = context !== undefined && this.watchers.has(context.watcher) ? [context.watcher] : [...this.watchers]
     const judged: Array<readonly [Watcher, SpawnVerdict]> = []
     for (const watcher of judges) {
-      const verdict = watcher.judge(call)
+      const verdict = watcher.judge(event.call)
       if (!verdict.allowed && watcher.blocks) event.blocked = true
       judged.push([watcher, verdict])
     }
@@ -181,7 +175,7 @@ export class ProcessWatchHub {
   /** An early spawn, judged late: it ran before any policy, so nothing is refused or killed now. */
   private dispatch (event: SpawnEvent): void {
     const refused = event.blocked
-    const pending = this.judge(event.call, event.source, event)
+    const pending = this.judge(event)
     pending.event.blocked = refused
     this.report(pending)
   }

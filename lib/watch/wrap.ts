@@ -42,9 +42,3 @@ export function wrapChildProcess (hub: ProcessWatchHub): void {
   }
   syncBuiltinESMExports()
 }
-
-/** Whether the `child_process` functions are wrapped (by this copy of the package or another). */
-export function childProcessWrapped (): boolean {
-  const childProcess = createRequire(__filename)('node:child_process') as Record<string, Wrapped>
-  return WRAPPED.every((api) => childProcess[api]?.[kOriginal] !== undefined)
-}
