@@ -120,6 +120,23 @@ test('long values: a command after many decoys is still found', async (t) => {
   t.same(rules('/', { 'x-data': '${'.repeat(20000) }), [], 'lookups that never close')
 })
 
+test('many command positions read as fast as a few, whatever follows them', async (t) => {
+  const body = (text: string) => {
+    const out: ReturnType<typeof pl1.request> = []
+    pl1.body(text, 'text/plain', out)
+    return out.map((f) => f.rule)
+  }
+  // Each `=whoami` once looked for the end of the value through all the whitespace after it.
+  const start = performance.now()
+  t.same(body('=whoami '.repeat(4000) + ' '.repeat(32000)), ['rce-unix-command-leading'])
+  t.ok(performance.now() - start < 100, '4,000 commands, then 32,000 spaces')
+  // Repeats of one command position are read once; what differs after them is still read.
+  t.same(body('(eval'.repeat(10000) + ';cat /etc/passwd'), ['rce-unix-command'], 'a command after 10,000 repeats of one position')
+  t.same(body('(eval'.repeat(10000)), [], 'repeats alone')
+  t.same(body('=whoami ='.repeat(5000) + 'whoami  '), ['rce-unix-command-leading'], 'the last of the repeats, alone at the end, is read')
+  t.same(body('=whoami ='.repeat(5000)), [], 'repeats of a strong name with nothing after it')
+})
+
 test('patterns behind a quick search still fire after long padding', async (t) => {
   // The Windows keywords, `$IFS` and path wildcards are first looked for by a native search; the patterns
   // themselves run only then, and find what they found before.

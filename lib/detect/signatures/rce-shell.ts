@@ -19,6 +19,17 @@ const NEEDS_WORK = QUOTING_CHARS | EXPANSION_CHARS | Char.plus
 // The first character shellText changes: a quoting character, a `+`, or the start of an empty expansion.
 const FIRST_CHANGE = /['"\\+]|\$(?:[@*!?_$#-]|\d|\(\)|\{\})|[<>]\(\)|``/
 
+// What the loop of shellText does with a code unit below 128: most are copied as they are (0); a possible
+// expansion (`$`, `<`, `>`, a backtick), a quoting character or a `+` is looked at. One table read per
+// unit: random text would mispredict a chain of comparisons on every other character.
+const EXPANSION = 1
+const QUOTING = 2
+const PLUS = 3
+const SHELL_UNITS = new Uint8Array(128)
+for (const c of '$<>`') SHELL_UNITS[c.charCodeAt(0)] = EXPANSION
+for (const c of '\'"\\') SHELL_UNITS[c.charCodeAt(0)] = QUOTING
+SHELL_UNITS[0x2b] = PLUS
+
 /** The length of the empty expansion at `u[r]` (see STATE), or 0; `u` ends in a 0 unit (loadUnits). */
 function emptyExpansionAt (u: Uint16Array, r: number): number {
   const c = u[r]
@@ -52,15 +63,22 @@ export function shellText (text: string, chars: number): string {
   const u = loadUnits(s)
   let w = first
   for (let r = first; r < n;) {
-    const skip = expansions ? emptyExpansionAt(u, r) : 0
+    const c = u[r]
+    const kind = c < 128 ? SHELL_UNITS[c] : 0
+    if (kind === 0) {
+      u[w++] = c
+      r++
+      continue
+    }
+    const skip = expansions && kind === EXPANSION ? emptyExpansionAt(u, r) : 0
     if (skip > 0) {
       r += skip
       continue
     }
-    const c = u[r++]
+    r++
     // Quoting is removed as the shell removes it: `c''at`, `c\at`, `"rmt"`.
-    if (quoting && (c === 0x27 || c === 0x22 || c === 0x5c)) continue
-    u[w++] = plus && c === 0x2b ? 0x20 : c
+    if (quoting && kind === QUOTING) continue
+    u[w++] = plus && kind === PLUS ? 0x20 : c
   }
   return unitsText(w)
 }
@@ -200,21 +218,42 @@ function groups (text: string, candidate: RegExpExecArray): boolean {
 }
 
 /**
+ * What decides how a candidate reads lies in a window from the character before its match to WINDOW_AFTER
+ * characters after it: the sticky patterns above read at most 11 characters past the name, and the groups
+ * of a match are those of the first way through the pattern that ends where it ends, which reads nothing
+ * past the character after it. Two candidates with the same window, neither at the value's start nor near
+ * its (trimmed) end, read the same.
+ */
+const WINDOW_AFTER = 12
+
+/**
  * The strongest command found in `text` (see shellText), or undefined. `fromAnyStart` is false for values that
  * are not arguments (User-Agent, Referer), where only a separator opens a command and weak names need to follow
  * it without a space (`;env`).
  */
 export function findCommand (text: string, fromAnyStart: boolean): CommandFound | undefined {
   let best: CommandFound | undefined
+  // Looked up once: a search per candidate through trailing whitespace would make many candidates quadratic.
+  const trimmed = text.trimEnd().length
+  // The window (see WINDOW_AFTER) of the last candidate read in full, and the length of its match.
+  let lastWindow = ''
+  let lastLength = -1
   CANDIDATE.lastIndex = 0
   let candidate: RegExpExecArray | null
   // Every command position is examined: each match starts where the last one ended, and what is done with
   // it is bounded, so the pass stays linear however many separators a value has.
   while ((candidate = CANDIDATE.exec(text)) !== null) {
+    const index = candidate.index
+    const length = candidate[0].length
+    const inside = index > 0 && index + length + WINDOW_AFTER < trimmed
+    // A repeat of the last candidate read, window and all, reads the same: it can neither return nor beat `best`.
+    if (inside && length === lastLength && text.startsWith(lastWindow, index - 1)) continue
     // Most positions name no command: the word is looked up before anything else is read.
     const name = candidate[1]
     const nameStrength = commandWord(name)
     if (nameStrength === Word.none && !candidate[0].includes('bin/')) continue
+    lastLength = inside ? length : -1
+    if (inside) lastWindow = text.slice(index - 1, index + length + WINDOW_AFTER)
     if (!groups(text, candidate)) continue
     const m = found
     const word = name
@@ -237,7 +276,7 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
     if (strength === Word.strong) {
       if (separator || prefixed) reading = Reading.chained
       else if (fromAnyStart && followedBy(STRONG_ARGUMENT, text, end)) reading = Reading.leading
-      else if (fromAnyStart && (m.index === 0 || opener === '=') && end === text.trimEnd().length) reading = isTellingAlone(word) ? Reading.leading : Reading.alone
+      else if (fromAnyStart && (m.index === 0 || opener === '=') && end === trimmed) reading = isTellingAlone(word) ? Reading.leading : Reading.alone
     } else if (tight && !spaced) reading = Reading.chained
     else if (!fromAnyStart) reading = Reading.none
     // `cut & paste`, `find & replace`: a lone `&` between words is prose; `&&` is not.
