@@ -80,3 +80,19 @@ test('long values: a payload after decoys or padding is still found', async (t) 
   t.same(rules('/', { cookie: 'd=' + padded }, at(3)), ['java-base64-gadget'])
   t.same(rules('/', { cookie: 'd=' + 'A'.repeat(20000) }, at(3)), [])
 })
+
+test('a long run of whitespace is read once after an expression opener, `class[` or a file name', async (t) => {
+  const d = at(3)
+  for (const [lead, what] of [['${'.repeat(16384), 'expression openers (1.7 s)'], ['class[', '`class[` (8.4 s)'], ['filename=', 'a multipart file name (115 ms)']]) {
+    const text = lead + ' '.repeat(65536 - lead.length)
+    d.body(text, 'text/plain', [])
+    const start = performance.now()
+    d.body(text, 'text/plain', [])
+    t.ok(performance.now() - start < 100, what)
+  }
+  t.same(rules('/', { 'x-data': '${' + ' '.repeat(30000) + '(#cmd=1)}' }), ['java-expression-injection'], 'an OGNL opener after the run')
+  t.same(rules('/', { 'x-data': '${  ( #cmd=1)}' }), ['java-expression-injection'], 'spaces around the parenthesis')
+  t.ok(rules("/?a=class[ ' classLoader']").includes('java-classloader-binding'), 'spaces around the quote')
+  t.same(body('filename=   shell.jsp', 'text/plain').map((f) => f[1]), ['java-jsp-upload'], 'spaces before an unquoted name')
+  t.same(body('filename=  " shell.jsp"', 'text/plain').map((f) => f[1]), ['java-jsp-upload'], 'spaces inside the quotes')
+})

@@ -160,3 +160,14 @@ test('hostile input stays linear', async (t) => {
     t.ok(performance.now() - start < 100, JSON.stringify(unit))
   }
 })
+
+test('a run of `$` is read once, wherever a variable call could start in it', async (t) => {
+  const d = detection(4)
+  const text = '() {'.repeat(8192) + '$'.repeat(32768)
+  d.body(text, 'text/plain', [])
+  const start = performance.now()
+  d.body(text, 'text/plain', [])
+  t.ok(performance.now() - start < 100, '32,768 `$` (from each, `\\$+` read the rest of the run again: 3.9 s)')
+  t.ok(rules('$'.repeat(30000) + '$f(1)').includes('php-variable-call'), 'a call after the run is still found')
+  t.ok(rules('$'.repeat(30000) + '$$f(1)').includes('php-variable-call'), 'and a variable variable')
+})

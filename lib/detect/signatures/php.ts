@@ -35,7 +35,8 @@ const WRAPPER_PATTERN = /php:\/\/(?:std(?:in|out|err)|(?:in|out)put|fd|filter|me
 // serialize() format: O:<name length>:"<class>":<property count>:{ (C: for Serializable); `O:+8:` parses too.
 const SERIALIZED_PATTERN = /(?:^|[^a-z0-9_])[oc]:\+?\d{1,6}:"[^"]{1,256}":\d{1,6}:\{/
 // A variable (or `${expr}`), any `[…]`/`{…}` subscripts, then `(`. A `)` must follow somewhere (checked apart).
-const VARIABLE_CALL_PATTERN = /\$+\s{0,4}(?:[a-z_\u0080-\uffff][a-z0-9_\u0080-\uffff]{0,63}|\{[^{}]{1,64}\})\s{0,8}(?:(?:\[(?:[^[\]]|\[[^[\]]{1,32}\]){1,64}\]|\{[^{}]{1,64}\})\s{0,8}){0,8}\(/
+// Tried only at the first `$` of a run: from each `$` of a long run, `\$+` would read the rest of it again.
+const VARIABLE_CALL_PATTERN = /(?<!\$)\$+\s{0,4}(?:[a-z_\u0080-\uffff][a-z0-9_\u0080-\uffff]{0,63}|\{[^{}]{1,64}\})\s{0,8}(?:(?:\[(?:[^[\]]|\[[^[\]]{1,32}\]){1,64}\]|\{[^{}]{1,64}\})\s{0,8}){0,8}\(/
 // On whitespace-free code: `)(`, `](`, `}(` or `"name"(` with arguments, then `);`.
 const CALLABLE_PATTERN = /(?:[)\]}]|["'][a-z0-9_\\.-]{1,64}["'])\([^();]{1,200}\);/
 const EXPRESSION_CALL_PATTERN = /\)\([^();0-9][^();]{0,199}\)$/
