@@ -150,3 +150,11 @@ test('long values are read whole, in bounded time', async (t) => {
     t.ok(performance.now() - start < 100, `${unit} x 64 KB`)
   }
 })
+
+test('a word repeated is looked up once; what differs from it is still read', async (t) => {
+  t.ok(rules('sleep('.repeat(5000) + ' concat(1,2)').includes('sqli-function-call'), 'a call after 5,000 repeats of another')
+  t.ok(rules('ascii hex '.repeat(5000) + 'concat(1,2)').includes('sqli-function-call'), 'after two listed words in turn, never called')
+  t.ok(rules('concat '.repeat(5000) + 'concat(1,2)').includes('sqli-function-call'), 'the same word, called at last')
+  t.ok(rules('user(1) '.repeat(3000) + 'user( )').includes('sqli-schema-probe'), 'a bare call is read where it stands')
+  t.same(rules('concat '.repeat(5000)), [], 'a word never called')
+})

@@ -87,6 +87,14 @@ export function scanWords (view: string, hits: Int32Array): void {
   hits.fill(-1)
   const n = view.length
   const u = load(view)
+  // The last two words looked up (start, length, whether called): a word repeated, or two in turn
+  // (`union select union select`), has already added whatever it adds, and is passed over without a copy.
+  let seenStart = -1
+  let seenLength = 0
+  let seenCall = false
+  let otherStart = -1
+  let otherLength = 0
+  let otherCall = false
   let i = 0
   while (i < n) {
     let c = u[i]
@@ -104,11 +112,16 @@ export function scanWords (view: string, hits: Int32Array): void {
     let j = i
     if (c === 0x20 || c === 0x5c) j++
     const call = j < n && u[j] === 0x28
+    if ((call === seenCall && sameWord(u, start, length, seenStart, seenLength)) ||
+      (call === otherCall && sameWord(u, start, length, otherStart, otherLength))) continue
     const word = view.slice(start, i)
     let kind = -1
+    let remembered = true
     if (call) {
       kind = CALLS.get(word) ?? -1
       if (kind === -1 && BARE.has(word)) {
+        // Whether a bare call reads as one depends on what follows it: not remembered.
+        remembered = false
         let k = j + 1
         if (k < n && u[k] === 0x20) k++
         if (k >= n || u[k] === 0x29) kind = Word.bareCall
@@ -125,7 +138,22 @@ export function scanWords (view: string, hits: Int32Array): void {
       hits[kind * 2] = start
       hits[kind * 2 + 1] = length
     }
+    if (remembered) {
+      otherStart = seenStart
+      otherLength = seenLength
+      otherCall = seenCall
+      seenStart = start
+      seenLength = length
+      seenCall = call
+    }
   }
+}
+
+/** Whether `u[a, a + length)` and `u[b, b + bLength)` are the same word (`b` -1: no word). */
+function sameWord (u: Uint16Array, a: number, length: number, b: number, bLength: number): boolean {
+  if (b < 0 || length !== bLength) return false
+  for (let k = 0; k < length; k++) if (u[a + k] !== u[b + k]) return false
+  return true
 }
 
 /** A buffer for scanWords. */
