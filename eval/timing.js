@@ -28,18 +28,27 @@ const PHRASES = [
   'union select ', '/*', '*/', '../', '..\\', '${', '${jndi:', '() {', '<script>', '<a ', 'javascript:', 'on', '&#',
   '%25', '%u', '%c0%ae', ' or 1=1 ', 'select(', 'sleep(', '$ne', '__proto__', 'http://', 'php://', 'eval(', ';id',
   '|cat ', '`', 'a=b&', '<!--', '\\u0027', '0x', '--', 'char(', 'concat(', '/etc/passwd', 'cmd.exe /c ', 'a ',
-  '1 ', 'aaaa', '\'--', '"a"', 'ä', '\u0000'
+  '1 ', 'aaaa', '\'--', '"a"', 'ä', '\u0000', '=whoami ', 'class[', 'filename='
 ]
 
-/** 64 KB inputs built to make a careless pattern backtrack: each special and phrase repeated, then random. */
+/**
+ * 64 KB inputs built to make a careless pattern backtrack: each special and phrase repeated; every special
+ * once (so that no gate on a character keeps a pattern from running), then a run of one; each phrase over
+ * half the input, then whitespace (a construct followed by a long run that a pattern can split); then random.
+ */
 function hostileInputs (size) {
   const inputs = []
-  const fill = (unit) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
+  const fill = (unit, length = size) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length)
   for (const c of SPECIALS) {
     inputs.push({ name: `${JSON.stringify(c)} x ${size}`, text: fill(c) })
     inputs.push({ name: `${JSON.stringify('a' + c)} x ${size / 2}`, text: fill('a' + c) })
+    inputs.push({ name: `every special, then ${JSON.stringify(c)} x ${size - SPECIALS.length}`, text: SPECIALS + fill(c, size - SPECIALS.length) })
   }
-  for (const phrase of PHRASES) inputs.push({ name: `${JSON.stringify(phrase)} repeated`, text: fill(phrase) })
+  for (const phrase of PHRASES) {
+    inputs.push({ name: `${JSON.stringify(phrase)} repeated`, text: fill(phrase) })
+    const whole = phrase.repeat(Math.floor(size / 2 / phrase.length))
+    inputs.push({ name: `${JSON.stringify(phrase)} repeated, then spaces`, text: whole + ' '.repeat(size - whole.length) })
+  }
   let seed = 42
   const random = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed }
   let printable = ''
