@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads'
 import Fastify, { type FastifyInstance } from 'fastify'
 import requestInfo = require('../lib/index')
 import { recordingLogger, until } from './helper'
+import { processWatchHub } from '../lib/watch/hub'
 
 // Taken before any registration wraps child_process: only the diagnostics channel sees what it starts.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -35,7 +36,7 @@ function exited (child: import('node:child_process').ChildProcess): Promise<void
 }
 
 test('every child_process function is seen, attributed to its request, and alerts unless allowed', async (t) => {
-  const { app: fastify, lines } = await app({ allow: ['git'] })
+  const { app: fastify, lines } = await app({ allow: ['git'], requestContext: 'always' })
   t.teardown(() => fastify.close())
   const cp = childProcess()
   fastify.get('/run/:api', async (request) => {
@@ -102,7 +103,7 @@ test('always-alert patterns: a reverse shell alerts even when its program is all
 })
 
 test('two interleaved requests: each spawn is attributed to its own request', async (t) => {
-  const { app: fastify, lines } = await app({})
+  const { app: fastify, lines } = await app({ requestContext: 'always' })
   t.teardown(() => fastify.close())
   const cp = childProcess()
   fastify.get('/slow/:ms', async (request) => {
@@ -127,8 +128,39 @@ test('two interleaved requests: each spawn is attributed to its own request', as
   t.same(found.map((a) => a.process.args[1]), ['after 40', 'after 60', 'again after 40', 'again after 60'], 'interleaved in time')
 })
 
-test('a spawn in a timer after the response is still attributed to the request that set it', async (t) => {
+test('by default no request context is kept until the first spawn: that one names the requests in flight, later requests get their own', async (t) => {
   const { app: fastify, lines } = await app({})
+  t.teardown(() => fastify.close())
+  const cp = childProcess()
+  const hub = processWatchHub()
+  const contexts: Array<[string, boolean]> = []
+  fastify.get('/slow/:ms', async (request) => {
+    const ms = Number((request.params as { ms: string }).ms)
+    contexts.push([request.url, hub.requests.getStore() !== undefined])
+    await new Promise((resolve) => setTimeout(resolve, ms))
+    cp.execFileSync(ECHO, [`after ${ms}`])
+    return 'ok'
+  })
+  await Promise.all([
+    fastify.inject({ url: '/slow/60', remoteAddress: '192.0.2.60' }),
+    fastify.inject({ url: '/slow/20', remoteAddress: '192.0.2.20' })
+  ])
+  await fastify.inject({ url: '/slow/1', remoteAddress: '192.0.2.1' })
+  t.same(contexts, [['/slow/60', false], ['/slow/20', false], ['/slow/1', true]], 'the context is kept from the first spawn on')
+  const found = alerts(lines)
+  t.same(found.map((a) => a.process.args[1]), ['after 20', 'after 60', 'after 1'])
+  const [first, second, third] = found
+  t.equal(first.source, undefined, 'the first spawn: no request context')
+  t.same(first.request_info.process.in_flight.map((r: Record<string, unknown>) => r.realIp).sort(), ['192.0.2.20', '192.0.2.60'],
+    'it names both requests in flight')
+  t.equal(second.source, undefined, 'a request that started before the context was kept has none')
+  t.same(second.request_info.process.in_flight.map((r: Record<string, unknown>) => r.realIp), ['192.0.2.60'])
+  t.equal(third.source.ip, '192.0.2.1', 'a request started after the first spawn: attributed to it')
+  t.equal(third.request_info.process.in_flight, undefined, 'and no list of suspects')
+})
+
+test('a spawn in a timer after the response is still attributed to the request that set it', async (t) => {
+  const { app: fastify, lines } = await app({ requestContext: 'always' })
   t.teardown(() => fastify.close())
   fastify.post('/later', async (request) => {
     setTimeout(() => childProcess().execFile(ECHO, ['late']), 30)
@@ -146,7 +178,7 @@ test('a spawn in a timer after the response is still attributed to the request t
 test('block mode: the spawn throws before the child starts, and the source can be banned', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'watch-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const { app: fastify, lines } = await app({ mode: 'block', ban: { ttl: '1h' } }, { respond: { mode: 'block' } })
+  const { app: fastify, lines } = await app({ mode: 'block', ban: { ttl: '1h' }, requestContext: 'always' }, { respond: { mode: 'block' } })
   t.teardown(() => fastify.close())
   const cp = childProcess()
   fastify.get('/touch/:how', async (request) => {
@@ -174,7 +206,7 @@ test('block mode: the spawn throws before the child starts, and the source can b
 })
 
 test('a function taken before the plugin registered: the diagnostics channel still sees its async spawns', async (t) => {
-  const { app: fastify, lines } = await app({})
+  const { app: fastify, lines } = await app({ requestContext: 'always' })
   t.teardown(() => fastify.close())
   fastify.get('/early', async () => {
     await exited(spawnTakenEarly(ECHO, ['early']))
@@ -246,7 +278,8 @@ test('options are checked at registration with messages that name the option', a
     [{ ban: true }, /option processWatch\.ban needs option respond/],
     [{ ban: { ttl: 'soon' } }, /option processWatch\.ban\.ttl: "soon" is not a duration/],
     [{ poller: { interval: 0 } }, /option processWatch\.poller\.interval must be an integer from 1 to 60000/],
-    [{ sources: [] }, /option processWatch accepts the keys allow, mode, ban, diagnostics, poller; got 'sources'/]
+    [{ requestContext: 'never' }, /option processWatch\.requestContext must be one of 'always', 'after-first-spawn'; got "never"/],
+    [{ sources: [] }, /option processWatch accepts the keys allow, mode, ban, diagnostics, poller, requestContext; got 'sources'/]
   ]
   for (const [processWatch, message] of cases) {
     const fastify = Fastify()

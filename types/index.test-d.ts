@@ -88,7 +88,8 @@ app.register(requestInfo, {
     mode: 'block',
     ban: { ttl: '1d' },
     diagnostics: false,
-    poller: { interval: 10 }
+    poller: { interval: 10 },
+    requestContext: 'always'
   }
 })
 expectAssignable<requestInfo.AllowEntry>({ program: 'git' })
@@ -97,6 +98,7 @@ expectNotAssignable<requestInfo.ProcessRule>('root-shell')
 expectError(app.register(requestInfo, { processWatch: { mode: 'kill' } }))
 expectError(app.register(requestInfo, { processWatch: { allow: [{ args: /x/ }] } }))
 expectError(app.register(requestInfo, { processWatch: { poller: { interval: '10ms' } } }))
+expectError(app.register(requestInfo, { processWatch: { requestContext: 'never' } }))
 expectType<number>(app.requestInfo.counters.processAlerts)
 expectError(app.register(requestInfo, { tlsCapture: { timeout: '5s' } }))
 expectAssignable<requestInfo.RequestInfoOptions>({

@@ -36,6 +36,15 @@ export interface ProcessWatchOptions {
    * @default false
    */
   poller?: boolean | { interval?: number }
+  /**
+   * When requests run in the `AsyncLocalStorage` context that ties a spawn to its request. `always`: from the
+   * first request on. `after-first-spawn`: from the first spawn the watch sees (of any program, allowed or
+   * not); until then no context is kept and a spawn names the requests in flight instead, as the poller's
+   * findings do. Keeping the context costs every request on Node 20 and 22 (promise hooks for every promise of
+   * the process), which a service that never starts a program need not pay.
+   * @default 'after-first-spawn'
+   */
+  requestContext?: 'always' | 'after-first-spawn'
 }
 
 /** The process watch's options after validation. */
@@ -48,9 +57,11 @@ export interface ResolvedProcessWatchOptions {
   ban: { ttl: number | undefined } | false
   diagnostics: boolean
   poller: { interval: number } | false
+  requestContext: 'always' | 'after-first-spawn'
 }
 
-const KNOWN = ['allow', 'mode', 'ban', 'diagnostics', 'poller']
+const KNOWN = ['allow', 'mode', 'ban', 'diagnostics', 'poller', 'requestContext']
+const CONTEXTS = ['always', 'after-first-spawn']
 
 /** Validates option `processWatch` (`true`: every default); `fail` throws with the message given. */
 export function resolveProcessWatchOptions (value: unknown, fail: (message: string) => never): ResolvedProcessWatchOptions | false {
@@ -94,12 +105,16 @@ export function resolveProcessWatchOptions (value: unknown, fail: (message: stri
   } else if (o.poller !== undefined && o.poller !== false) {
     fail(`option processWatch.poller must be a boolean or { interval }; got ${JSON.stringify(o.poller) ?? String(o.poller)}`)
   }
+  if (o.requestContext !== undefined && !CONTEXTS.includes(o.requestContext as string)) {
+    fail(`option processWatch.requestContext must be one of ${CONTEXTS.map((c) => `'${c}'`).join(', ')}; got ${JSON.stringify(o.requestContext) ?? String(o.requestContext)}`)
+  }
   return {
     allow,
     allowEntries: (o.allow ?? []) as AllowEntry[],
     mode: (o.mode as 'monitor' | 'block' | undefined) ?? 'monitor',
     ban,
     diagnostics: (o.diagnostics as boolean | undefined) ?? true,
-    poller
+    poller,
+    requestContext: (o.requestContext as ResolvedProcessWatchOptions['requestContext'] | undefined) ?? 'after-first-spawn'
   }
 }

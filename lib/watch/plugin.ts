@@ -29,7 +29,7 @@ export interface ProcessWatchContext {
 
 /** The process watch inside the plugin. */
 export interface ProcessWatchLayer {
-  /** Runs `next` (the rest of the request) in the request's async context: spawns from it are attributed to it. */
+  /** Runs `next` (the rest of the request), in the request's async context once it is kept: spawns from it are attributed to it. */
   enter (request: FastifyRequest, info: RequestInfo, next: () => void): void
   /** The request has its record: no longer in flight. */
   finished (request: FastifyRequest): void
@@ -38,7 +38,7 @@ export interface ProcessWatchLayer {
 }
 
 const kContext = Symbol('fastify-request-info.processWatch')
-// Requests named by a poller alert: the finished ones are kept this long and this many.
+// Requests named by an alert that no request context explains: the finished ones are kept this long and this many.
 const RECENT_MS = 10_000
 const MAX_RECENT = 64
 const MAX_NAMED = 20
@@ -58,14 +58,18 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   wrapChildProcess(hub)
   if (settings.diagnostics) watchChildProcessChannel(hub)
   const alertOf = createProcessAlert(context)
-  // Requests in flight and lately finished, for children that no request context explains (the poller).
-  const inFlight = settings.poller === false ? undefined : new Set<WatchedRequest>()
+  // Requests in flight and lately finished, for children that no request context explains: found by the
+  // poller, or spawned before the context was kept.
+  const inFlight = new Set<WatchedRequest>()
   const recent: InFlight[] = []
+  // Entering a store turns on Node's promise hooks for the whole process, for good: not before it pays.
+  let keepContext = settings.requestContext === 'always'
 
   const watcher: Watcher = {
     blocks: settings.mode === 'block',
     judge: (call) => judgeSpawn(call, settings.allow),
     report (event, verdict) {
+      keepContext = true
       try {
         counters.processes++
         if (event.blocked || event.killed) counters.processesBlocked++
@@ -86,7 +90,6 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
 
   /** Requests whose time overlaps the window in which the child started, latest first. */
   function suspects (event: SpawnEvent): InFlight[] {
-    if (inFlight === undefined) return []
     const [from, to] = event.window ?? [event.time, event.time]
     const found: InFlight[] = []
     for (const request of inFlight) {
@@ -120,7 +123,7 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   fastify.addHook('preHandler', function requestInfoProcessWatch (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) {
     // The body was read in the socket's async context, not the request's: enter it again for the handler.
     const c = (request as WatchedRequest)[kContext]
-    if (c === null) next()
+    if (c === null || !keepContext) next()
     else hub.requests.run(c, next)
   })
   fastify.addHook('onClose', async function requestInfoProcessWatchClose () {
@@ -135,13 +138,14 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
       const c = { watcher, request: info, start: Date.now(), end: undefined }
       const r = request as WatchedRequest
       r[kContext] = c
-      inFlight?.add(r)
-      hub.requests.run(c, next)
+      inFlight.add(r)
+      if (keepContext) hub.requests.run(c, next)
+      else next()
     },
     finished (request) {
       const r = request as WatchedRequest
       const c = r[kContext]
-      if (inFlight === undefined || c === null || !inFlight.delete(r)) return
+      if (c === null || !inFlight.delete(r)) return
       c.end = Date.now()
       recent.push({ info: c.request as RequestInfo, start: c.start, end: c.end })
       while (recent.length > MAX_RECENT || (recent.length > 0 && recent[0].end! < c.end - RECENT_MS)) recent.shift()
