@@ -40,8 +40,9 @@ function pinCpus () {
 
 /** A child process running bench/<file>, optionally pinned, with a promise-based request/reply over IPC. */
 class Child {
-  constructor (name, file, args, cpus) {
-    const node = [process.execPath, path.join(__dirname, file), ...args]
+  /** `wrapper`: a command the child runs under, such as valgrind with its options; `nodeFlags`: node's own. */
+  constructor (name, file, args, cpus, { wrapper = [], nodeFlags = [] } = {}) {
+    const node = [...wrapper, process.execPath, ...nodeFlags, path.join(__dirname, file), ...args]
     const [command, ...rest] = cpus === undefined ? node : ['taskset', '-c', cpus, ...node]
     this.name = name
     this.process = spawn(command, rest, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

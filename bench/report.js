@@ -94,6 +94,7 @@ function printReport (summaries, rounds, { rate }) {
       `(median of the rounds' differences; target <= ${DETECTION_TARGET}) ${added <= DETECTION_TARGET ? 'PASS' : 'FAIL'}\n`)
   }
   for (const [name, label, target] of [['plugin-respond', 'Respond', RESPOND_TARGET], ['plugin-watch', 'Process watch', WATCH_TARGET],
+    ['plugin-watch-context', 'Process watch, request context always kept', WATCH_TARGET],
     ['plugin-watch-poller', 'Process watch with the poller', WATCH_TARGET]]) {
     if (rounds[name] === undefined) continue
     const pairedWith = (ratio) => median(rounds[name].map((round, i) => ratio(round, rounds.plugin[i])))

@@ -10,9 +10,7 @@ const BROWSER_HEADERS = require('./browser-headers.js')
 const { pinCpus, Child, machineBusyMicros } = require('./processes.js')
 const { formatRound, summarise, printReport } = require('./report.js')
 
-const DEFAULT_CONFIGURATIONS = ['bare', 'fastify-logging', 'plugin', 'plugin-no-detect', 'plugin-respond', 'plugin-devnull']
-// Measured on demand (npm run bench:watch): the process watch against the plugin without it.
-const ALL_CONFIGURATIONS = [...DEFAULT_CONFIGURATIONS, 'plugin-watch', 'plugin-watch-poller']
+const { DEFAULT_CONFIGURATIONS, CONFIGURATION_NAMES: ALL_CONFIGURATIONS } = require('./configurations.js')
 
 const USAGE = `usage: node bench/run.js [options]
   --rounds N       measured rounds per configuration (default 9)

@@ -2,12 +2,13 @@
 
 // One benchmarked server, alone in its process so that process.cpuUsage() (user + system time of every
 // thread: the main thread, the pino transport worker, libuv's pool) measures exactly its cost.
-// Usage: node server.js <bare|fastify-logging|plugin|plugin-no-detect|plugin-respond|plugin-watch|plugin-watch-poller|plugin-devnull> <sink port>
+// Usage: node server.js <configuration (bench/configurations.js)> <sink port>
 // IPC: sends { port } once listening, then answers 'begin' with {} and 'end' with the CPU and wall time since
 // 'begin'. When the parent disconnects (done, or gone) it shuts down cleanly and the process exits.
 
 const path = require('node:path')
 const { once } = require('node:events')
+const { AsyncLocalStorage } = require('node:async_hooks')
 const { performance } = require('node:perf_hooks')
 const Fastify = require('fastify')
 const pino = require('pino')
@@ -24,6 +25,12 @@ const withPlugin = (stream, options) => Fastify({
 /** Each configuration, given the transport stream its log lines go to (none for bare). */
 const CONFIGURATIONS = {
   bare: () => Fastify({ logger: false }),
+  // Bare, each request run in an AsyncLocalStorage context as the process watch's requestContext does: what
+  // keeping a context costs on this Node version.
+  'bare-context': () => {
+    const context = new AsyncLocalStorage()
+    return Fastify({ logger: false }).addHook('onRequest', (request, _reply, next) => context.run(request.id, next))
+  },
   // Fastify's default request logging: 'incoming request' and 'request completed', two lines per request.
   'fastify-logging': (stream) => Fastify({ logger: { level: 'info', stream } }),
   plugin: withPlugin,
@@ -44,9 +51,11 @@ const CONFIGURATIONS = {
       rateLimits: [{ id: 'per-ip', max: 1e9, window: '1m' }]
     }
   }),
-  // The process watch on (wrappers, the request's async context entered twice per request), nothing spawned:
-  // the difference to plugin is what watching costs a request.
+  // The process watch on (wrappers, requests in flight tracked), nothing spawned: the difference to plugin is
+  // what watching costs a request. By default no request context is kept before the first spawn.
   'plugin-watch': (stream) => withPlugin(stream, { processWatch: { allow: [] } }),
+  // The same with the request's async context kept from the start (entered twice per request).
+  'plugin-watch-context': (stream) => withPlugin(stream, { processWatch: { allow: [], requestContext: 'always' } }),
   // The same with the /proc poller every 10 ms in its worker thread.
   'plugin-watch-poller': (stream) => withPlugin(stream, { processWatch: { allow: [], poller: { interval: 10 } } }),
   // The same records written to /dev/null by pino's own file transport: the baseline of shipping's cost.
@@ -55,7 +64,7 @@ const CONFIGURATIONS = {
 
 /** The transport each configuration's lines go through: the package's Logstash transport to the sink. */
 function transportOf (name, sinkPort) {
-  if (name === 'bare') return undefined
+  if (name === 'bare' || name === 'bare-context') return undefined
   if (name === 'plugin-devnull') return pino.transport({ target: 'pino/file', options: { destination: '/dev/null' } })
   return pino.transport({
     target: path.join(__dirname, '..', 'dist', 'logstash.js'),
