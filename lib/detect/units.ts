@@ -35,14 +35,22 @@ export function unitsText (n: number): string {
 
 /** `text` without any `c` (a code unit): `c^m^d` is `cmd`. */
 export function withoutUnit (text: string, c: number): string {
-  const n = text.length
-  const u = loadUnits(text)
+  return unitsText(dropUnit(loadUnits(text), text.length, c))
+}
+
+/**
+ * The loops below are functions that end with their loop: the engine compiles a loop while it runs (on-stack
+ * replacement) with what it has seen so far, and a call after the loop that no run had reached yet threw the
+ * compiled loop away at its end, on every long value, again and again (hundreds of deoptimizations on 64 KB
+ * of random text, each with its compilation).
+ */
+function dropUnit (u: Uint16Array, n: number, c: number): number {
   let w = 0
   for (let r = 0; r < n; r++) {
     const d = u[r]
     if (d !== c) u[w++] = d
   }
-  return unitsText(w)
+  return w
 }
 
 /** Whether `c` is whitespace as a regex's `\s` reads it (ECMAScript WhiteSpace and LineTerminator). */
@@ -54,12 +62,15 @@ export function isRegexSpace (c: number): boolean {
 
 /** `text` without whitespace (`\s`). */
 export function withoutSpaces (text: string): string {
-  const n = text.length
-  const u = loadUnits(text)
+  return unitsText(dropSpaces(loadUnits(text), text.length))
+}
+
+/** The loop of withoutSpaces (see dropUnit). */
+function dropSpaces (u: Uint16Array, n: number): number {
   let w = 0
   for (let r = 0; r < n; r++) {
     const c = u[r]
     if (!isRegexSpace(c)) u[w++] = c
   }
-  return unitsText(w)
+  return w
 }
