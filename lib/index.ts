@@ -177,7 +177,6 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
 
   function record (request: PluginRequest, status: number | undefined, responseTime: number): void {
     request[kRecorded] = true
-    watch?.finished(request)
     const info = request.requestInfo
     info.status = status
     info.responseTime = responseTime
@@ -253,8 +252,9 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
 
   fastify.addHook('onRequest', function requestInfoOnRequest (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
     const info = build(request as PluginRequest)
-    if (watch !== undefined) watch.enter(request, info, () => proceed(request, info, reply, next))
-    else proceed(request, info, reply, next)
+    const context = watch?.enter(request, info)
+    if (context === undefined) proceed(request, info, reply, next)
+    else watch!.run(context, () => proceed(request, info, reply, next))
   })
 
   function proceed (request: FastifyRequest, info: Info, reply: FastifyReply, next: HookHandlerDoneFunction): void {
@@ -285,6 +285,8 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
 
   fastify.addHook('onResponse', function requestInfoOnResponse (request: FastifyRequest, reply: FastifyReply, next: HookHandlerDoneFunction) {
     const r = request as PluginRequest
+    // Skipped requests too: the process watch counts every request in flight.
+    watch?.finished(r)
     if (r.requestInfo === null) build(r)
     if (!r[kRecorded]) record(r, reply.statusCode, reply.elapsedTime)
     next()
@@ -292,6 +294,7 @@ function install (fastify: FastifyInstance, settings: ReturnType<typeof resolveO
 
   fastify.addHook('onRequestAbort', function requestInfoOnRequestAbort (request: FastifyRequest, next: HookHandlerDoneFunction) {
     const r = request as PluginRequest
+    watch?.finished(r)
     if (r.requestInfo === null) build(r)
     if (!r[kRecorded]) {
       r.requestInfo.aborted = true

@@ -159,6 +159,17 @@ test('by default no request context is kept until the first spawn: that one name
   t.equal(third.request_info.process.in_flight, undefined, 'and no list of suspects')
 })
 
+test('skipped requests (health checks) are not left in flight: a spawn outside any request names none', async (t) => {
+  const { app: fastify, lines } = await app({}, { skip: (request) => request.url === '/health' })
+  t.teardown(() => fastify.close())
+  fastify.get('/health', async () => 'ok')
+  for (let i = 0; i < 3; i++) t.equal((await fastify.inject({ url: '/health', remoteAddress: '192.0.2.3' })).statusCode, 200)
+  childProcess().execFileSync(ECHO, ['outside'])
+  const [alert] = alerts(lines)
+  t.equal(alert?.rule.name, 'unlisted')
+  t.equal(alert?.request_info.process.in_flight, undefined, 'no request is named')
+})
+
 test('a spawn in a timer after the response is still attributed to the request that set it', async (t) => {
   const { app: fastify, lines } = await app({ requestContext: 'always' })
   t.teardown(() => fastify.close())

@@ -29,8 +29,12 @@ export interface ProcessWatchContext {
 
 /** The process watch inside the plugin. */
 export interface ProcessWatchLayer {
-  /** Runs `next` (the rest of the request), in the request's async context once it is kept: spawns from it are attributed to it. */
-  enter (request: FastifyRequest, info: RequestInfo, next: () => void): void
+  /**
+   * The request is in flight; returns the context to run the rest of it in (`run`), once contexts are kept:
+   * spawns in it are attributed to it.
+   */
+  enter (request: FastifyRequest, info: RequestInfo): WatchContext | undefined
+  run (context: WatchContext, next: () => void): void
   /** The request has its record: no longer in flight. */
   finished (request: FastifyRequest): void
   /** Resolves once every source watches (the poller's thread has made its first poll). */
@@ -44,7 +48,7 @@ const MAX_RECENT = 64
 const MAX_NAMED = 20
 
 interface WatchedRequest extends FastifyRequest {
-  [kContext]: (WatchContext & { readonly start: number, end: number | undefined }) | null
+  [kContext]: WatchContext | null
 }
 
 /**
@@ -58,10 +62,11 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   wrapChildProcess(hub)
   if (settings.diagnostics) watchChildProcessChannel(hub)
   const alertOf = createProcessAlert(context)
-  // Requests in flight and lately finished, for children that no request context explains: found by the
-  // poller, or spawned before the context was kept.
-  const inFlight = new Set<WatchedRequest>()
-  const recent: InFlight[] = []
+  // Requests in flight (with their start, ms since the epoch), for children that no request context explains:
+  // spawned before the context was kept, or found by the poller, whose findings also need the requests that
+  // ended lately (a child is seen up to an interval after it started).
+  const inFlight = new Map<FastifyRequest, number>()
+  const recent: InFlight[] | undefined = settings.poller === false ? undefined : []
   // Entering a store turns on Node's promise hooks for the whole process, for good: not before it pays.
   let keepContext = settings.requestContext === 'always'
 
@@ -92,10 +97,10 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   function suspects (event: SpawnEvent): InFlight[] {
     const [from, to] = event.window ?? [event.time, event.time]
     const found: InFlight[] = []
-    for (const request of inFlight) {
-      const c = request[kContext]
-      if (c !== null && c.start <= to) found.push({ info: c.request as RequestInfo, start: c.start, end: undefined })
+    for (const [request, start] of inFlight) {
+      if (start <= to) found.push({ info: request.requestInfo, start, end: undefined })
     }
+    if (recent === undefined) return found.slice(0, MAX_NAMED)
     for (let i = recent.length - 1; i >= 0 && found.length < MAX_NAMED; i--) {
       const r = recent[i]
       if (r.start <= to && r.end !== undefined && r.end >= from) found.push(r)
@@ -134,21 +139,24 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
 
   return {
     ready: poller === undefined ? Promise.resolve() : poller.started,
-    enter (request, info, next) {
-      const c = { watcher, request: info, start: Date.now(), end: undefined }
-      const r = request as WatchedRequest
-      r[kContext] = c
-      inFlight.add(r)
-      if (keepContext) hub.requests.run(c, next)
-      else next()
+    enter (request, info) {
+      inFlight.set(request, Date.now())
+      if (!keepContext) return undefined
+      const c: WatchContext = { watcher, request: info }
+      ;(request as WatchedRequest)[kContext] = c
+      return c
+    },
+    run (c, next) {
+      hub.requests.run(c, next)
     },
     finished (request) {
-      const r = request as WatchedRequest
-      const c = r[kContext]
-      if (c === null || !inFlight.delete(r)) return
-      c.end = Date.now()
-      recent.push({ info: c.request as RequestInfo, start: c.start, end: c.end })
-      while (recent.length > MAX_RECENT || (recent.length > 0 && recent[0].end! < c.end - RECENT_MS)) recent.shift()
+      const start = inFlight.get(request)
+      if (start === undefined) return
+      inFlight.delete(request)
+      if (recent === undefined) return
+      const end = Date.now()
+      recent.push({ info: request.requestInfo, start, end })
+      while (recent.length > MAX_RECENT || (recent.length > 0 && recent[0].end! < end - RECENT_MS)) recent.shift()
     }
   }
 }
