@@ -135,6 +135,16 @@ test('many command positions read as fast as a few, whatever follows them', asyn
   t.same(body('(eval'.repeat(10000)), [], 'repeats alone')
   t.same(body('=whoami ='.repeat(5000) + 'whoami  '), ['rce-unix-command-leading'], 'the last of the repeats, alone at the end, is read')
   t.same(body('=whoami ='.repeat(5000)), [], 'repeats of a strong name with nothing after it')
+  // Where the text repeats itself, the search goes on from near the end of the repeats: what breaks the
+  // pattern, inside or after it, is read.
+  t.same(body('a;ls'.repeat(8000) + ' -la /'), ['rce-unix-command'], 'after 8,000 repeats of a position that names nothing')
+  t.same(body('(eval'.repeat(5000) + ';cat /x' + '(eval'.repeat(5000)), ['rce-unix-command'], 'in the middle of the repeats')
+  t.same(body('(eval'.repeat(5000) + ';cat /x'), ['rce-unix-command'], 'right at their end')
+  const repeats = 'x;id'.repeat(16384)
+  body(repeats)
+  const before = performance.now()
+  t.same(body(repeats), [])
+  t.ok(performance.now() - before < 100, '16,384 repeats of a command position')
 })
 
 test('patterns behind a quick search still fire after long padding', async (t) => {

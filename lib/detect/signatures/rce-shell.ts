@@ -225,6 +225,21 @@ function groups (text: string, candidate: RegExpExecArray): boolean {
  * its (trimmed) end, read the same.
  */
 const WINDOW_AFTER = 12
+/**
+ * Farther than COMMAND reads from where an attempt starts (opener, spaces, a variable, two prefixes with
+ * their options, three directories, a name and its variable come to about 260 characters).
+ */
+const REACH = 512
+
+/**
+ * Where the stretch of `text` that repeats itself every `period` characters, known to do so before `from`,
+ * ends: the first `j` from `from` on with `text[j]` unlike `text[j - period]`.
+ */
+function periodicEnd (text: string, from: number, period: number): number {
+  let j = from
+  while (j < text.length && text.charCodeAt(j) === text.charCodeAt(j - period)) j++
+  return j
+}
 
 /**
  * The strongest command found in `text` (see shellText), or undefined. `fromAnyStart` is false for values that
@@ -235,9 +250,15 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
   let best: CommandFound | undefined
   // Looked up once: a search per candidate through trailing whitespace would make many candidates quadratic.
   const trimmed = text.trimEnd().length
-  // The window (see WINDOW_AFTER) of the last candidate read in full, and the length of its match.
+  // The window (see WINDOW_AFTER) of the last candidate read, the length of its match, and where the last
+  // candidate with that window was.
   let lastWindow = ''
   let lastLength = -1
+  let lastAt = -1
+  // The distance between the last two candidates with the same window, and where the text stops repeating
+  // itself at that distance.
+  let period = 0
+  let periodEnd = 0
   CANDIDATE.lastIndex = 0
   let candidate: RegExpExecArray | null
   // Every command position is examined: each match starts where the last one ended, and what is done with
@@ -247,13 +268,27 @@ export function findCommand (text: string, fromAnyStart: boolean): CommandFound 
     const length = candidate[0].length
     const inside = index > 0 && index + length + WINDOW_AFTER < trimmed
     // A repeat of the last candidate read, window and all, reads the same: it can neither return nor beat `best`.
-    if (inside && length === lastLength && text.startsWith(lastWindow, index - 1)) continue
+    if (inside && length === lastLength && text.startsWith(lastWindow, index - 1)) {
+      // Where the text repeats itself from the last such candidate on, the matches repeat too, as long as
+      // what an attempt reads stays inside the repeating stretch: the search goes on from the last of them
+      // that is REACH before its end, and not from each (`;id` 20,000 times is a few hundred matches).
+      const distance = index - lastAt
+      if (distance !== period || index >= periodEnd) {
+        period = distance
+        periodEnd = periodicEnd(text, index + length + WINDOW_AFTER, distance)
+      }
+      const skip = Math.floor((periodEnd - REACH - index - 1) / distance)
+      if (skip >= 2) CANDIDATE.lastIndex = index + skip * distance
+      lastAt = index
+      continue
+    }
+    lastLength = inside ? length : -1
+    lastAt = index
+    if (inside) lastWindow = text.slice(index - 1, index + length + WINDOW_AFTER)
     // Most positions name no command: the word is looked up before anything else is read.
     const name = candidate[1]
     const nameStrength = commandWord(name)
     if (nameStrength === Word.none && !candidate[0].includes('bin/')) continue
-    lastLength = inside ? length : -1
-    if (inside) lastWindow = text.slice(index - 1, index + length + WINDOW_AFTER)
     if (!groups(text, candidate)) continue
     const m = found
     const word = name
