@@ -3,12 +3,11 @@
  * carry no client address; and per site, how many sources attacked it. Bounded: the groups, the sites, the
  * evidence per group and the sources counted per site all have caps, so memory does not grow with the input.
  */
-import { fnv1a } from '../../detect/behaviour/bucket.js'
 import type { Threat } from '../../detect/types.js'
-import type { Entry } from '../entry.js'
 import type { AttackGroup, Count, Evidence } from '../report.js'
 import { momentOf } from '../time.js'
 import type { Verdict } from './outcome.js'
+import type { Request } from './request.js'
 
 export interface AttackSettings {
   /** Attacks from one source that make it reportable. */
@@ -70,8 +69,8 @@ export function kindsOf (threats: readonly Threat[]): string[] {
   return kinds
 }
 
-function stamp (entry: Entry): Stamp | undefined {
-  return entry.time === undefined ? undefined : { ms: entry.time, offset: entry.offset }
+function stamp (r: Request): Stamp | undefined {
+  return r.time === undefined ? undefined : { ms: r.time, offset: r.offset }
 }
 
 function widen (target: { first: Stamp | undefined, last: Stamp | undefined }, s: Stamp | undefined): void {
@@ -98,35 +97,37 @@ export class AttackGroups {
 
   constructor (private readonly settings: AttackSettings) {}
 
-  /** Counts one attack request: `key` is the source's key (IPv6 by /64), or undefined without an address. */
-  add (entry: Entry, key: string | undefined, threats: readonly Threat[], kinds: readonly string[], verdict: Verdict): void {
-    const group = this.group(key ?? entry.site ?? '(unknown site)', key === undefined ? 'site' : 'source', entry.source)
-    const s = stamp(entry)
+  /** Counts one attack request, by its source's key (IPv6 by /64), or by its site when it has no address. */
+  add (r: Request, kinds: readonly string[], verdict: Verdict): void {
+    const { key, threats } = r
+    const group = this.group(key ?? r.site ?? '(unknown site)', key === undefined ? 'site' : 'source', r.source)
+    const s = stamp(r)
     if (group !== undefined) {
       group.attacks++
       if (verdict.verdict === 'blocked') group.blocked++
       else if (verdict.verdict === 'not blocked') group.notBlocked++
       for (const k of kinds) bump(group.kinds, k)
       widen(group, s)
-      if (entry.site !== undefined && group.sites.size < MAX_SITES_PER_GROUP) group.sites.add(entry.site)
+      if (r.site !== undefined && group.sites.size < MAX_SITES_PER_GROUP) group.sites.add(r.site)
       if (group.evidence.length < this.settings.evidence && group.evidenceChars < EVIDENCE_CHARS) {
-        const line = entry.line.length > EVIDENCE_LINE ? entry.line.slice(0, EVIDENCE_LINE) : entry.line
+        const whole = r.line ?? ''
+        const line = whole.length > EVIDENCE_LINE ? whole.slice(0, EVIDENCE_LINE) : whole
         group.evidenceChars += line.length
         group.evidence.push({
           time: s === undefined ? null : momentOf(s.ms, s.offset),
-          status: entry.status ?? null,
+          status: r.status ?? null,
           verdict: verdict.verdict,
           kinds,
-          rules: [...new Set(threats.map((t) => t.rule))],
+          rules: [...new Set(threats.map((t: Threat) => t.rule))],
           line
         })
       }
     }
-    if (entry.site !== undefined) this.countSite(entry, key, kinds, verdict, s)
+    if (r.site !== undefined) this.countSite(r, kinds, verdict, s)
   }
 
-  private countSite (entry: Entry, key: string | undefined, kinds: readonly string[], verdict: Verdict, s: Stamp | undefined): void {
-    const site = entry.site as string
+  private countSite (r: Request, kinds: readonly string[], verdict: Verdict, s: Stamp | undefined): void {
+    const site = r.site as string
     let state = this.sites.get(site)
     if (state === undefined) {
       if (this.sites.size >= MAX_SITES) return
@@ -134,13 +135,13 @@ export class AttackGroups {
       this.sites.set(site, state)
     }
     state.attacks++
-    if (key === undefined) state.unsourced++
-    else if (state.sources.size < MAX_SOURCES_PER_SITE) state.sources.add(fnv1a(key) & 0x3fffffff)
+    if (r.key === undefined) state.unsourced++
+    else if (state.sources.size < MAX_SOURCES_PER_SITE) state.sources.add(r.keyHash)
     if (verdict.verdict === 'blocked') state.blocked++
     for (const k of kinds) bump(state.kinds, k)
-    if (entry.status !== undefined) bump(state.statuses, entry.status)
-    const q = entry.url.indexOf('?')
-    const path = q === -1 ? entry.url : entry.url.slice(0, q)
+    if (r.status !== undefined) bump(state.statuses, r.status)
+    const q = r.url.indexOf('?')
+    const path = q === -1 ? r.url : r.url.slice(0, q)
     if (state.paths.has(path) || state.paths.size < MAX_PATHS_PER_SITE) bump(state.paths, path.slice(0, 200))
     widen(state, s)
   }

@@ -3,10 +3,8 @@
  * with several TLS fingerprints, do they all send the same header order; and which requests claim a
  * browser they do not look like (the plugin's impersonation findings).
  */
-import { fnv1a } from '../../detect/behaviour/bucket.js'
-import type { Threat } from '../../detect/types.js'
-import type { Entry } from '../entry.js'
 import type { FamilyReport, Suspect } from '../report.js'
+import type { Request } from './request.js'
 import { TopCounts, ValueCounts } from './top.js'
 
 const FAMILIES = 200
@@ -44,26 +42,26 @@ export class Clients {
   private readonly families = new TopCounts(FAMILIES, () => new Family())
   private readonly suspects = new TopCounts<SuspectRow>(SUSPECTS, () => ({ count: 0, family: '', rule: '', excerpt: '', sources: [] }))
 
-  /** Counts one request of client `family` (version `major`) from source `source` (its key), with `entry`'s fingerprints. */
-  add (family: string | undefined, major: string | undefined, source: string | undefined, entry: Entry, attack: boolean, threats: readonly Threat[]): void {
-    const name = family ?? NO_USER_AGENT
+  /** Counts one request: its client family and version, source and fingerprints, and impersonation findings. */
+  add (r: Request): void {
+    const name = r.family ?? NO_USER_AGENT
     const f = this.families.row(name)
     f.count++
-    if (attack) f.attacks++
-    if (source !== undefined && f.sources.size < SOURCES_PER_FAMILY) f.sources.add(fnv1a(source) & 0x3fffffff)
-    if (major !== undefined) f.versions.add(major)
-    if (entry.ja3 !== undefined) f.ja3.add(entry.ja3)
-    if (entry.ja4 !== undefined) f.ja4.add(entry.ja4)
-    if (entry.h2 !== undefined) f.h2.add(entry.h2)
-    if (entry.hoh !== undefined) {
-      f.hoh.add(entry.hoh)
-      if (entry.ho !== undefined && !f.orders.has(entry.hoh) && f.orders.size < 4 * FINGERPRINTS) f.orders.set(entry.hoh, entry.ho.slice(0, 128))
+    if (r.attack) f.attacks++
+    if (r.key !== undefined && f.sources.size < SOURCES_PER_FAMILY) f.sources.add(r.keyHash)
+    if (r.major !== undefined) f.versions.add(r.major)
+    if (r.ja3 !== undefined) f.ja3.add(r.ja3)
+    if (r.ja4 !== undefined) f.ja4.add(r.ja4)
+    if (r.h2 !== undefined) f.h2.add(r.h2)
+    if (r.hoh !== undefined) {
+      f.hoh.add(r.hoh)
+      if (r.ho !== undefined && !f.orders.has(r.hoh) && f.orders.size < 4 * FINGERPRINTS) f.orders.set(r.hoh, r.ho.slice(0, 128))
     }
-    for (const t of threats) {
+    for (const t of r.threats) {
       if (t.kind !== 'impersonation') continue
       const row = this.suspects.row(`${t.rule}\u0000${t.excerpt}`)
       if (row.count++ === 0) Object.assign(row, { family: name, rule: t.rule, excerpt: t.excerpt })
-      if (source !== undefined && row.sources.length < SUSPECT_SOURCES && !row.sources.includes(source)) row.sources.push(source)
+      if (r.key !== undefined && row.sources.length < SUSPECT_SOURCES && !row.sources.includes(r.key)) row.sources.push(r.key)
     }
   }
 

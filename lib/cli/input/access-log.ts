@@ -7,7 +7,8 @@
  */
 import { isIP } from 'node:net'
 import type { Entry } from '../entry.js'
-import { parseLogTime } from '../time.js'
+import { Memo } from '../memo.js'
+import { parseLogTime, type LoggedTime } from '../time.js'
 
 /** Why a line is not an access-log line. */
 export type AccessLogError = string
@@ -27,19 +28,85 @@ function isEmpty (s: string): boolean {
   return s === '-' || s === '\u2013' || s === '\u2014' || s === ''
 }
 
+/** The next space or tab from `i`, or the end of the line; `tabs` says whether the line has any tab. */
+function wordEnd (line: string, i: number, tabs: boolean): number {
+  if (!tabs) {
+    const space = line.indexOf(' ', i)
+    return space === -1 ? line.length : space
+  }
+  let j = i
+  while (j < line.length && !isSpace(line.charCodeAt(j))) j++
+  return j
+}
+
+/** The first quote (`"` or, when `typographic`, “ ” „) from `i`, or the end of the line. */
+function nextQuote (line: string, i: number, typographic: boolean): number {
+  if (!typographic) {
+    const quote = line.indexOf('"', i)
+    return quote === -1 ? line.length : quote
+  }
+  let j = i
+  while (j < line.length && !isQuote(line.charCodeAt(j))) j++
+  return j
+}
+
+// Where the quoted field readQuoted last read ends: its closing quote, or the end of the line.
+let quotedEnd = 0
+// The next backslash and the next `]` in the line being split, at or after the position last asked about;
+// -1 when there is none. Positions only grow while a line is split, so each is searched for again only once
+// passed, and a line costs one pass however many fields it has.
+let nextBackslash = -1
+let nextBracket = -1
+
 /**
- * Splits a line into words, `[bracketed]` and quoted fields. A quoted field ends at a quote followed by a
- * space or the end of the line, so quotes inside a URL or User-Agent stay in it; `\"` and `\\` (Apache's
- * escapes) are unescaped. One pass, no regex: the line is attacker data.
+ * The quoted field whose text starts at `start`: it ends at a quote followed by a space or the end of the
+ * line, so quotes inside a URL or User-Agent stay in it; `\"` and `\\` (Apache's escapes) are unescaped.
+ */
+function readQuoted (line: string, start: number, typographic: boolean): string {
+  const n = line.length
+  let text = ''
+  let from = start
+  let j = start
+  let quote = -1
+  for (;;) {
+    if (quote < j) quote = nextQuote(line, j, typographic)
+    if (nextBackslash !== -1 && nextBackslash < j) nextBackslash = line.indexOf('\\', j)
+    if (nextBackslash !== -1 && nextBackslash < quote) {
+      const at = nextBackslash
+      const next = at + 1 < n ? line.charCodeAt(at + 1) : -1
+      if (next === 34 || next === 92) {
+        text += line.slice(from, at)
+        from = at + 1
+        j = at + 2
+      } else j = at + 1
+      continue
+    }
+    if (quote === n || quote + 1 === n || isSpace(line.charCodeAt(quote + 1))) {
+      quotedEnd = quote
+      return text + line.slice(from, quote)
+    }
+    j = quote + 1
+  }
+}
+
+/**
+ * Splits a line into words, `[bracketed]` and quoted fields (readQuoted). No regex: the line is attacker
+ * data. Typographic quotes and tabs are rare, and a line without them is split with native searches
+ * (indexOf) rather than by looking at each character in turn.
  */
 function tokenize (line: string, texts: string[], kinds: Token[]): void {
   const n = line.length
+  const tabs = line.indexOf('\t') !== -1
+  const typographic = line.indexOf('\u201c') !== -1 || line.indexOf('\u201d') !== -1 || line.indexOf('\u201e') !== -1
+  nextBackslash = line.indexOf('\\')
+  nextBracket = line.indexOf(']')
   let i = 0
   while (i < n) {
     const c = line.charCodeAt(i)
     if (isSpace(c)) { i++; continue }
     if (c === 91) { // '[': a bracketed field ends at a ']' followed by a space; `[2001:db8::1]:443` is a word
-      const end = line.indexOf(']', i + 1)
+      if (nextBracket !== -1 && nextBracket < i + 1) nextBracket = line.indexOf(']', i + 1)
+      const end = nextBracket
       if (end === -1 || end + 1 === n || isSpace(line.charCodeAt(end + 1))) {
         const stop = end === -1 ? n : end
         texts.push(line.slice(i + 1, stop))
@@ -49,23 +116,12 @@ function tokenize (line: string, texts: string[], kinds: Token[]): void {
       }
     }
     if (isQuote(c)) {
-      let text = ''
-      let from = i + 1
-      let j = from
-      for (; j < n; j++) {
-        const d = line.charCodeAt(j)
-        if (d === 92 && j + 1 < n && (line.charCodeAt(j + 1) === 34 || line.charCodeAt(j + 1) === 92)) {
-          text += line.slice(from, j)
-          from = ++j
-        } else if (isQuote(d) && (j + 1 === n || isSpace(line.charCodeAt(j + 1)))) break
-      }
-      texts.push(text + line.slice(from, j))
+      texts.push(readQuoted(line, i + 1, typographic))
       kinds.push(Token.quoted)
-      i = j + 1
+      i = quotedEnd + 1
       continue
     }
-    let j = i + 1
-    while (j < n && !isSpace(line.charCodeAt(j))) j++
+    const j = wordEnd(line, i + 1, tabs)
     texts.push(line.slice(i, j))
     kinds.push(Token.word)
     i = j
@@ -85,6 +141,44 @@ function siteOf (vhost: string): string | undefined {
 
 const texts: string[] = []
 const kinds: Token[] = []
+// Lines of one second share their time field: the last one read is kept rather than read again.
+let lastTimeText = ''
+let lastTime: LoggedTime | undefined
+// Whether a first field that is not a dotted IPv4 address is an address (IPv6), by field.
+const addresses = new Memo<boolean>(4096, 64)
+
+/**
+ * Whether `text` is an IPv4 address as `net.isIPv4` reads one (four decimal parts of 0 to 255, no leading
+ * zero), without its regular expression: most first fields are one.
+ */
+function isIPv4Text (text: string): boolean {
+  let parts = 0
+  let digits = 0
+  let value = 0
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? 46 : text.charCodeAt(i)
+    if (c === 46) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false
+      digits = 0
+      value = 0
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && value === 0) return false
+      if (++digits > 3) return false
+      value = value * 10 + c - 48
+    } else return false
+  }
+  return parts === 4
+}
+
+function isAddress (host: string): boolean {
+  if (isIPv4Text(host)) return true
+  let address = addresses.get(host)
+  if (address === undefined) {
+    address = isIP(host) !== 0
+    addresses.set(host, address)
+  }
+  return address
+}
 
 /**
  * Reads one access-log line (without its line break). Returns the entry, or why the line is not one. A
@@ -98,7 +192,11 @@ export function parseAccessLine (line: string): Entry | AccessLogError {
   const at = kinds.indexOf(Token.bracket)
   if (at === -1) return 'no [time] field'
   if (at < 3 || at > 4) return `${at} fields before the [time] field; expected the client address, ident and user (and the virtual host first)`
-  const time = parseLogTime(texts[at])
+  if (texts[at] !== lastTimeText) {
+    lastTime = parseLogTime(texts[at])
+    lastTimeText = texts[at]
+  }
+  const time = lastTime
   if (time === undefined) return `[${texts[at].slice(0, 40)}] is not a time like [21/Jun/2011:11:56:40 -0400]`
   if (kinds[at + 1] !== Token.quoted) return 'no quoted request line after the time'
   const statusText = texts[at + 2]
@@ -110,7 +208,7 @@ export function parseAccessLine (line: string): Entry | AccessLogError {
   // is off by default on Apache and impossible on nginx), so a first field that is not one is the site.
   const host = texts[at - 3]
   const hasVhost = at === 4
-  const source = isIP(host) !== 0 ? host : undefined
+  const source = isAddress(host) ? host : undefined
   const site = hasVhost ? siteOf(texts[0]) : source === undefined ? siteOf(host) : undefined
   const request = texts[at + 1]
   const first = request.indexOf(' ')

@@ -4,6 +4,8 @@ import { createGunzip } from 'node:zlib'
 
 /** Longest line read; a longer one is reported as such and skipped up to its line break. */
 export const MAX_LINE = 64 * 1024
+// Bytes read from a file, or gunzipped, at a time.
+const CHUNK = 256 * 1024
 
 /** Called for each line: its text (without the line break) or undefined when it was too long, and its number. */
 export type LineHandler = (line: string | undefined, number: number) => void
@@ -20,7 +22,7 @@ const GZIP_MAGIC_1 = 0x8b
  * The stream's bytes, gunzipped when they start with the gzip magic number (RFC 1952 §2.3.1): rotated logs
  * are `.gz`, and a file's name is not trusted to say so.
  */
-async function * decompressed (source: AsyncIterable<Buffer>, counter: ByteCounter): AsyncGenerator<Buffer> {
+export async function * decompressed (source: AsyncIterable<Buffer>, counter: ByteCounter): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]()
   const first = await it.next()
   if (first.done === true) return
@@ -34,15 +36,20 @@ async function * decompressed (source: AsyncIterable<Buffer>, counter: ByteCount
     }
   }
   if (head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
-    yield * Readable.from(all(), { objectMode: false }).pipe(createGunzip())
+    yield * Readable.from(all(), { objectMode: false }).pipe(createGunzip({ chunkSize: CHUNK }))
   } else yield * all()
 }
 
+/** Reads `source` (gunzipped when it is gzip) line by line: see splitLines. */
+export async function readLines (source: AsyncIterable<Buffer>, counter: ByteCounter, onLine: LineHandler): Promise<void> {
+  await splitLines(decompressed(source, counter), onLine)
+}
+
 /**
- * Reads `source` line by line (`\n`, with a `\r` before it dropped) as UTF-8, calling `onLine` for each.
+ * Reads `chunks` line by line (`\n`, with a `\r` before it dropped) as UTF-8, calling `onLine` for each.
  * Memory stays at one chunk plus one line of at most MAX_LINE bytes, whatever the input.
  */
-export async function readLines (source: AsyncIterable<Buffer>, counter: ByteCounter, onLine: LineHandler): Promise<void> {
+export async function splitLines (chunks: AsyncIterable<Buffer> | Iterable<Buffer>, onLine: LineHandler): Promise<void> {
   let carry: Buffer | undefined
   let skipping = false
   let number = 0
@@ -50,7 +57,7 @@ export async function readLines (source: AsyncIterable<Buffer>, counter: ByteCou
     if (end > start && buf[end - 1] === 13) end--
     onLine(buf.toString('utf8', start, end), ++number)
   }
-  for await (const chunk of decompressed(source, counter)) {
+  for await (const chunk of chunks) {
     let start = 0
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
       if (skipping) {
@@ -78,7 +85,65 @@ export async function readLines (source: AsyncIterable<Buffer>, counter: ByteCou
   if (carry !== undefined && carry.length > 0) emit(carry, 0, carry.length)
 }
 
+/** `parts` together, in memory of their own. */
+function joined (parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** `bytes[start, end)` in memory that can be handed over to another thread: a view of `bytes` when it owns all of its memory, else a copy. */
+function transferable (bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes.subarray(start, end)
+    : Uint8Array.prototype.slice.call(bytes, start, end)
+}
+
+/**
+ * `chunks` cut into pieces of whole lines, for splitLines to read elsewhere (another thread) piece by piece:
+ * the lines are those splitLines would read from `chunks`. A piece is a list of parts, in memory that can be
+ * handed over: the end of a line begun in an earlier chunk, then the chunk's lines (a view of the chunk, not
+ * a copy). The last line of the input may lack its line break, and a line longer than MAX_LINE that runs
+ * over chunks is `undefined` (splitLines finds the others).
+ */
+export async function * wholeLines (chunks: AsyncIterable<Buffer>): AsyncGenerator<Uint8Array[] | undefined> {
+  let carry: Uint8Array | undefined
+  let skipping = false
+  for await (const chunk of chunks) {
+    let start = 0
+    if (skipping) {
+      const nl = chunk.indexOf(10)
+      if (nl === -1) continue
+      skipping = false
+      start = nl + 1
+    }
+    const last = chunk.lastIndexOf(10)
+    // Copied out before the chunk is handed over with the piece.
+    const rest = Math.max(start, last + 1) < chunk.length ? Uint8Array.prototype.slice.call(chunk, Math.max(start, last + 1)) : undefined
+    if (last >= start) {
+      const lines = transferable(chunk, start, last + 1)
+      yield carry === undefined ? [lines] : [carry, lines]
+      carry = undefined
+    }
+    if (rest !== undefined) {
+      carry = carry === undefined ? rest : joined([carry, rest])
+      if (carry.length > MAX_LINE) {
+        yield undefined
+        carry = undefined
+        skipping = true
+      }
+    }
+  }
+  if (carry !== undefined && carry.length > 0) yield [carry]
+}
+
 /** A file's bytes, or standard input's for `-`. */
 export function openInput (name: string): AsyncIterable<Buffer> {
-  return name === '-' ? process.stdin : createReadStream(name, { highWaterMark: 256 * 1024 })
+  return name === '-' ? process.stdin : createReadStream(name, { highWaterMark: CHUNK })
 }
