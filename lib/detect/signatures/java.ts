@@ -193,6 +193,7 @@ const CLASS_LOADER_PATTERN = /(?:^|[^a-z0-9_$])class\s*(?:\.\s*|\[\s*(?:['"]\s*)
 const FILE_NAME_HEADERS = new Set(['x-filename', 'x_filename', 'x.filename', 'x-file-name'])
 const JSP_NAME = /\.jspx?[.\s]*$/
 // The name starts at a quote or after all the whitespace: leaving spaces to the name would try each split.
+// Each `filename` reads up to 256 characters on for the `.jsp`, so the pattern runs only where one is.
 const MULTIPART_JSP = /filename\s*=\s*(?:"|(?!\s))[^"\r\n;]{0,255}?\.\s{0,8}jspx?[.\s]*(?:"|;|\r|\n|$)/
 
 function inspectText (value: Inspected, scope: Scope, out: Threat[]): void {
@@ -204,7 +205,7 @@ function inspectText (value: Inspected, scope: Scope, out: Threat[]): void {
   if (active(JSP_UPLOAD, scope)) {
     if (value.place === Place.otherHeader) {
       if (FILE_NAME_HEADERS.has(value.name) && JSP_NAME.test(text.replace(/\s+/g, ''))) report(out, JSP_UPLOAD, value, 0, text.length)
-    } else if (value.place === Place.body && value.name === '' && text.includes('filename')) reportMatch(out, JSP_UPLOAD, value, MULTIPART_JSP)
+    } else if (value.place === Place.body && value.name === '' && text.includes('filename') && text.includes('jsp')) reportMatch(out, JSP_UPLOAD, value, MULTIPART_JSP)
   }
   // Past paranoia 1 a serialized object is also looked for in the middle of a base64 value.
   const keyword = KEYWORD.test(text) || (scope.paranoia > 1 && SERIALIZED_LOWER.test(text) && SERIALIZED_RAW.test(value.raw))
