@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
+import { isIP } from 'node:net'
 import { parseAccessLine } from '../lib/cli/input/access-log'
 import { parseRecordLine, NOT_A_REQUEST } from '../lib/cli/input/record'
 import { MAX_LINE, readLines } from '../lib/cli/input/lines'
@@ -46,6 +47,22 @@ test('quotes inside quoted fields (not before a space) and escaped quotes stay i
   t.equal(e.ua, 'Mozilla/5.0 (x"y) thing')
 })
 
+test('fields as the one-pass reading splits them: escapes, quotes, tabs and typographic quotes mixed', async (t) => {
+  const head = '192.0.2.1 - - [01/Jan/2024:00:00:00 +0000] '
+  t.match(entry(head + '"GET /a\\\\ HTTP/1.1" 200 1 "x\\y" "ua"'), { url: '/a\\', referer: 'x\\y', ua: 'ua' }, 'an escaped backslash before the closing quote')
+  t.match(entry(head + '"GET /a\\" b HTTP/1.1" 200 1 "-" "ua"'), { url: '/a" b', ua: 'ua' }, 'an escaped quote before a space does not close the field')
+  t.match(entry(head + '"GET /“x”y HTTP/1.1" 200 1 “r” "ua \t"'), { url: '/“x”y', referer: 'r', ua: 'ua \t' }, 'typographic quotes close a field only before a space')
+  t.match(entry('192.0.2.1\t-\t-\t[01/Jan/2024:00:00:00 +0000]\t"GET / HTTP/1.1"\t200\t1\t"-"\t"ua"'), { source: '192.0.2.1', url: '/', status: 200, ua: 'ua' }, 'tabs separate fields')
+  t.match(entry(head + '"GET / HTTP/1.1" 200 1 "-" "ua" [x]y'), { ua: 'ua', reqId: '[x]y' }, 'a bracket not followed by a space is a word: the request id')
+})
+
+test('a first field is a client address exactly when net.isIP says so', async (t) => {
+  const time = ' - - [01/Jan/2024:00:00:00 +0000] "GET / HTTP/1.1" 200 1'
+  for (const host of ['192.0.2.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4.', '١.٢.٣.٤', '2001:db8::1', '::ffff:1.2.3.4', 'fe80::1%eth0', 'example.com', '1.2.3.04']) {
+    t.equal(entry(host + time).source, isIP(host) !== 0 ? host : undefined, host)
+  }
+})
+
 test('a request line that is not method, target and protocol still gives an entry', async (t) => {
   const tls = entry('192.0.2.1 - - [01/Jan/2024:00:00:00 +0000] "\\x16\\x03\\x01\\x00\\xa5\\x01" 400 157 "-" "-"')
   t.match(tls, { method: '', url: '\\x16\\x03\\x01\\x00\\xa5\\x01', status: 400, ua: undefined })
@@ -65,7 +82,9 @@ test('lines that are not access-log lines say why', async (t) => {
 
 test('hostile lines of 64 KB parse in one pass', async (t) => {
   const head = '192.0.2.1 - - [01/Jan/2024:00:00:00 +0000] '
-  for (const body of ['"'.repeat(65536), '“'.repeat(65536), '['.repeat(65536), '\\"'.repeat(32768), ' '.repeat(65536), '"a '.repeat(21845)]) {
+  // The last ones would cost a search to the end of the line per field if searches were not resumed.
+  for (const body of ['"'.repeat(65536), '“'.repeat(65536), '['.repeat(65536), '\\"'.repeat(32768), ' '.repeat(65536), '"a '.repeat(21845),
+    '[a '.repeat(21845) + ']x', '"a" '.repeat(16384) + '\\', '“a” '.repeat(16384) + '\\']) {
     const result = parseAccessLine(head + body)
     t.ok(typeof result === 'string' || result.format === 'access-log', `${JSON.stringify(body.slice(0, 6))}… gives a defined outcome`)
   }
