@@ -26,7 +26,8 @@ const USAGE = `usage: node bench/cli.js [options]
   --seed N     seed of the generated traffic (default 1)
   --dist DIR   the build to run (default: $CLI_DIST, else the package's dist/)
   --keep       keep the generated input; its directory is printed
-  --profile    then run the large access log once under node --cpu-prof and list the top functions by self time`
+  --profile    then run the large access log once under node --cpu-prof and list the top functions by self time,
+               summed over its threads`
 
 // Loaded with --require into each run. The child's own peak RSS (getrusage's ru_maxrss, which the kernel
 // keeps for the process's whole life) and CPU time, written at exit to the file the bench names.
@@ -178,32 +179,39 @@ const label = (input) => `${input.name}, ${grouped(input.lines)} lines`
 const load = (share) => Number.isNaN(share) ? 'n/a' : share.toFixed(2)
 
 /**
- * The top functions by self time in a .cpuprofile (V8's sampled profile), each with its hottest line: V8
- * charges an inlined callee's samples to its caller's frame, at the line of the call.
+ * The top functions by self time in the .cpuprofiles of `dir` (V8's sampled profiles, one per thread: the
+ * command reads and counts on worker threads), summed over the threads, each with its hottest line: V8
+ * charges an inlined callee's samples to its caller's frame, at the line of the call. Idle time is left out;
+ * shares are of the CPU time sampled.
  */
-function topSelfTime (file, dist, count) {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8'))
-  const totalMs = (profile.endTime - profile.startTime) / 1000
-  const samples = profile.nodes.reduce((sum, n) => sum + n.hitCount, 0)
+function topSelfTime (dir, dist, count) {
   const place = (url) => {
     const file = url.replace(/^file:\/\//, '')
     return path.isAbsolute(file) ? path.relative(file.startsWith(dist + path.sep) ? dist : path.join(__dirname, '..'), file) : file
   }
   const functions = new Map()
-  for (const { callFrame: f, hitCount, positionTicks = [] } of profile.nodes) {
-    const key = `${f.functionName || '(anonymous)'} ${f.url === '' ? '' : `${place(f.url)}:${f.lineNumber + 1}`}`
-    const entry = functions.get(key) ?? { hits: 0, lines: new Map() }
-    entry.hits += hitCount
-    for (const { line, ticks } of positionTicks) entry.lines.set(line, (entry.lines.get(line) ?? 0) + ticks)
-    functions.set(key, entry)
+  let busyMs = 0
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const profile = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'))
+    const samples = profile.nodes.reduce((sum, n) => sum + n.hitCount, 0)
+    const msPerSample = (profile.endTime - profile.startTime) / 1000 / samples
+    for (const { callFrame: f, hitCount, positionTicks = [] } of profile.nodes) {
+      if (f.functionName === '(idle)') continue
+      busyMs += hitCount * msPerSample
+      const key = `${f.functionName || '(anonymous)'} ${f.url === '' ? '' : `${place(f.url)}:${f.lineNumber + 1}`}`
+      const entry = functions.get(key) ?? { ms: 0, lines: new Map() }
+      entry.ms += hitCount * msPerSample
+      for (const { line, ticks } of positionTicks) entry.lines.set(line, (entry.lines.get(line) ?? 0) + ticks * msPerSample)
+      functions.set(key, entry)
+    }
   }
-  return [...functions].sort((a, b) => b[1].hits - a[1].hits).slice(0, count).map(([name, { hits, lines }]) => {
-    const [line, ticks] = [...lines].sort((a, b) => b[1] - a[1])[0] ?? []
+  return [...functions].sort((a, b) => b[1].ms - a[1].ms).slice(0, count).map(([name, { ms, lines }]) => {
+    const [line, lineMs] = [...lines].sort((a, b) => b[1] - a[1])[0] ?? []
     return {
       name,
-      selfMs: Math.round(totalMs * hits / samples),
-      share: Math.round(1000 * hits / samples) / 10,
-      hottestLine: line === undefined ? null : { line, share: Math.round(1000 * ticks / samples) / 10 }
+      selfMs: Math.round(ms),
+      share: Math.round(1000 * ms / busyMs) / 10,
+      hottestLine: line === undefined ? null : { line, share: Math.round(1000 * lineMs / busyMs) / 10 }
     }
   })
 }
@@ -269,9 +277,10 @@ async function main () {
     if (options.lines !== 1_000_000) console.log(`(the targets are set for 1,000,000 lines; this run has ${grouped(options.lines)})`)
     let profile
     if (options.profile) {
-      const profiled = await run(options, dir, inputs[1], ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', 'access.cpuprofile'])
-      profile = { wallMs: profiled.wallMs, top: topSelfTime(path.join(dir, 'access.cpuprofile'), options.dist, 20) }
-      console.log(`\n${label(inputs[1])} under --cpu-prof (${(profiled.wallMs / 1000).toFixed(2)} s); top functions by self time, with their hottest line:`)
+      const profiles = path.join(dir, 'profiles')
+      const profiled = await run(options, dir, inputs[1], ['--cpu-prof', '--cpu-prof-dir', profiles])
+      profile = { wallMs: profiled.wallMs, top: topSelfTime(profiles, options.dist, 20) }
+      console.log(`\n${label(inputs[1])} under --cpu-prof (${(profiled.wallMs / 1000).toFixed(2)} s); top functions by self time over its threads, with their hottest line:`)
       for (const f of profile.top) {
         const hottest = f.hottestLine === null ? '' : `  (line ${f.hottestLine.line}: ${f.hottestLine.share.toFixed(1)} %)`
         console.log(`${String(f.selfMs).padStart(7)} ms ${f.share.toFixed(1).padStart(5)} %  ${f.name}${hottest}`)

@@ -1,6 +1,6 @@
 /**
  * One request as the report's tables take it: what its line says and what was worked out from the line alone
- * (derive.ts). A reading thread sends requests to the main thread in batches of columns (a Float64Array of
+ * (derive.ts). A reading thread sends requests to the counting thread in batches of columns (a Float64Array of
  * numbers, an array of strings): copying one object per request across threads cost more than reading the
  * line again.
  */
@@ -61,25 +61,13 @@ const THREATS = 16
 const LINE = 32
 const NONE: readonly Threat[] = Object.freeze([])
 
-/** Collects requests into batches of at most `size`. */
+/** Collects requests into a batch. */
 export class BatchWriter {
-  private numbers: Float64Array
+  private numbers: number[] = []
   private values: string[] = []
   private indexes = new Map<string, number>()
   private texts: string[] = []
   private count = 0
-
-  constructor (private readonly size: number) {
-    this.numbers = new Float64Array(size * NUMBERS)
-  }
-
-  get full (): boolean {
-    return this.count === this.size
-  }
-
-  get empty (): boolean {
-    return this.count === 0
-  }
 
   private index (value: string | undefined): number {
     if (value === undefined) return -1
@@ -92,36 +80,22 @@ export class BatchWriter {
   }
 
   add (r: Request): void {
-    const n = this.count++ * NUMBERS
-    const numbers = this.numbers
-    numbers[n] = r.time ?? NaN
-    numbers[n + 1] = r.offset
-    numbers[n + 2] = r.status ?? NaN
-    numbers[n + 3] = r.keyHash
-    numbers[n + 4] = (r.tool ? TOOL : 0) | (r.attack ? ATTACK : 0) | (r.decision?.monitor === true ? MONITOR : 0) |
-      (r.reqId === undefined ? 0 : REQ_ID) | (r.threats.length === 0 ? 0 : THREATS) | (r.line === undefined ? 0 : LINE)
-    numbers[n + 5] = this.index(r.source)
-    numbers[n + 6] = this.index(r.key)
-    numbers[n + 7] = this.index(r.site)
-    numbers[n + 8] = this.index(r.method)
-    numbers[n + 9] = this.index(r.family)
-    numbers[n + 10] = this.index(r.major)
-    numbers[n + 11] = this.index(r.ja3)
-    numbers[n + 12] = this.index(r.ja4)
-    numbers[n + 13] = this.index(r.hoh)
-    numbers[n + 14] = this.index(r.ho)
-    numbers[n + 15] = this.index(r.h2)
-    numbers[n + 16] = this.index(r.decision?.action)
+    this.count++
+    this.numbers.push(r.time ?? NaN, r.offset, r.status ?? NaN, r.keyHash,
+      (r.tool ? TOOL : 0) | (r.attack ? ATTACK : 0) | (r.decision?.monitor === true ? MONITOR : 0) |
+      (r.reqId === undefined ? 0 : REQ_ID) | (r.threats.length === 0 ? 0 : THREATS) | (r.line === undefined ? 0 : LINE),
+      this.index(r.source), this.index(r.key), this.index(r.site), this.index(r.method), this.index(r.family), this.index(r.major),
+      this.index(r.ja3), this.index(r.ja4), this.index(r.hoh), this.index(r.ho), this.index(r.h2), this.index(r.decision?.action))
     this.texts.push(r.url)
     if (r.reqId !== undefined) this.texts.push(r.reqId)
     if (r.threats.length !== 0) this.texts.push(JSON.stringify(r.threats))
     if (r.line !== undefined) this.texts.push(r.line)
   }
 
-  /** The batch so far (its buffers are handed over), and a new one begun. */
+  /** The batch so far (its numbers' memory can be handed over to another thread), and a new one begun. */
   take (): Batch {
-    const batch = { count: this.count, numbers: this.numbers.subarray(0, this.count * NUMBERS), values: this.values, texts: this.texts }
-    this.numbers = new Float64Array(this.size * NUMBERS)
+    const batch = { count: this.count, numbers: Float64Array.from(this.numbers), values: this.values, texts: this.texts }
+    this.numbers = []
     this.values = []
     this.indexes = new Map()
     this.texts = []

@@ -1,6 +1,6 @@
 /**
  * The counting thread (see index.ts): takes the reading threads' messages in the order the pieces were dealt
- * (piece k from reading thread k mod n), counts the requests batch by batch, adds up what was read, and once
+ * (piece k from reading thread k mod n), counts each piece's requests, adds up what was read, and once
  * every piece was counted sends the report to the main thread.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
@@ -46,8 +46,8 @@ function count (counting: Counting): void {
   const drain = (): void => {
     for (let m = queues[turn].shift(); m !== undefined && !ended; m = queues[turn].shift()) {
       ports[turn].postMessage({ type: 'counted' } satisfies FromCounter)
-      if (m.type === 'batch') readBatch(m.batch, counting.add)
-      else if (m.type === 'read') {
+      if (m.type === 'read') {
+        readBatch(m.batch, counting.add)
         addRead(total, linesBefore, m.file, m.stats)
         main.postMessage({ type: 'progress', lines: total.lines } satisfies CounterResult)
         turn = (turn + 1) % ports.length

@@ -4,10 +4,10 @@ import type { Batch } from '../analyse/request.js'
 import type { CliOptions } from '../args.js'
 import type { InputSummary, Report } from '../report.js'
 
-// Pieces the main thread sends a reading thread ahead of what it took, and messages a reading thread sends the
+// Pieces the main thread sends a reading thread ahead of what it took, and pieces a reading thread sends the
 // counting thread ahead of what it counted: all that is held in between, whatever the input's size.
 export const PIECES_AHEAD = 4
-export const BATCHES_AHEAD = 4
+export const READ_AHEAD = 4
 
 /** A reading thread's workerData: its port to the counting thread. */
 export interface ReaderData {
@@ -39,15 +39,15 @@ export interface FromReader {
 }
 
 /**
- * Reading thread to the counting thread, for each piece: its requests in batches, then what was read (line
- * numbers counted from the piece's first line, 0 for an error that ended the input); `end` after the last.
+ * Reading thread to the counting thread, for each piece: its requests, and what was read (line numbers count
+ * from the piece's first line, 0 for an error that ended the input); `end` after the last piece. One message
+ * a piece: a message costs more than the few hundred requests it carries.
  */
 export type ToCounter =
-  | { readonly type: 'batch', readonly batch: Batch }
-  | { readonly type: 'read', readonly file: number, readonly stats: InputSummary }
+  | { readonly type: 'read', readonly file: number, readonly batch: Batch, readonly stats: InputSummary }
   | { readonly type: 'end' }
 
-/** Counting thread to a reading thread: one more of its messages was counted. */
+/** Counting thread to a reading thread: one more of its pieces was counted. */
 export interface FromCounter {
   readonly type: 'counted'
 }
