@@ -42,6 +42,8 @@ export interface ProcessWatchLayer {
 }
 
 const kContext = Symbol('fastify-request-info.processWatch')
+const kSlot = Symbol('fastify-request-info.processWatch.slot')
+const kStart = Symbol('fastify-request-info.processWatch.start')
 // Requests named by an alert that no request context explains: the finished ones are kept this long and this many.
 const RECENT_MS = 10_000
 const MAX_RECENT = 64
@@ -49,6 +51,10 @@ const MAX_NAMED = 20
 
 interface WatchedRequest extends FastifyRequest {
   [kContext]: WatchContext | null
+  /** Its index in the requests in flight; -1 when not in flight. */
+  [kSlot]: number
+  /** ms since the epoch. */
+  [kStart]: number
 }
 
 /**
@@ -65,7 +71,8 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   // Requests in flight (with their start, ms since the epoch), for children that no request context explains:
   // spawned before the context was kept, or found by the poller, whose findings also need the requests that
   // ended lately (a child is seen up to an interval after it started).
-  const inFlight = new Map<FastifyRequest, number>()
+  // An array with each request's index on it, not a Map: no hash of the request to make on the hot path.
+  const inFlight: WatchedRequest[] = []
   const recent: InFlight[] | undefined = settings.poller === false ? undefined : []
   // Entering a store turns on Node's promise hooks for the whole process, for good: not before it pays.
   let keepContext = settings.requestContext === 'always'
@@ -97,8 +104,9 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   function suspects (event: SpawnEvent): InFlight[] {
     const [from, to] = event.window ?? [event.time, event.time]
     const found: InFlight[] = []
-    for (const [request, start] of inFlight) {
-      if (start <= to) found.push({ info: request.requestInfo, start, end: undefined })
+    for (let i = inFlight.length - 1; i >= 0; i--) {
+      const request = inFlight[i]
+      if (request[kStart] <= to) found.push({ info: request.requestInfo, start: request[kStart], end: undefined })
     }
     if (recent === undefined) return found.slice(0, MAX_NAMED)
     for (let i = recent.length - 1; i >= 0 && found.length < MAX_NAMED; i--) {
@@ -125,6 +133,8 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
     })
 
   fastify.decorateRequest(kContext, null)
+  fastify.decorateRequest(kSlot, -1)
+  fastify.decorateRequest(kStart, 0)
   fastify.addHook('preHandler', function requestInfoProcessWatch (request: FastifyRequest, _reply: FastifyReply, next: HookHandlerDoneFunction) {
     // The body was read in the socket's async context, not the request's: enter it again for the handler.
     const c = (request as WatchedRequest)[kContext]
@@ -140,20 +150,30 @@ export function installProcessWatch (fastify: FastifyInstance, settings: Resolve
   return {
     ready: poller === undefined ? Promise.resolve() : poller.started,
     enter (request, info) {
-      inFlight.set(request, Date.now())
+      const r = request as WatchedRequest
+      r[kStart] = Date.now()
+      r[kSlot] = inFlight.length
+      inFlight.push(r)
       if (!keepContext) return undefined
       const c: WatchContext = { watcher, request: info }
-      ;(request as WatchedRequest)[kContext] = c
+      r[kContext] = c
       return c
     },
     run (c, next) {
       hub.requests.run(c, next)
     },
     finished (request) {
-      const start = inFlight.get(request)
-      if (start === undefined) return
-      inFlight.delete(request)
+      const r = request as WatchedRequest
+      const slot = r[kSlot]
+      if (slot === -1) return
+      r[kSlot] = -1
+      const last = inFlight.pop()!
+      if (last !== r) {
+        inFlight[slot] = last
+        last[kSlot] = slot
+      }
       if (recent === undefined) return
+      const start = r[kStart]
       const end = Date.now()
       recent.push({ info: request.requestInfo, start, end })
       while (recent.length > MAX_RECENT || (recent.length > 0 && recent[0].end! < end - RECENT_MS)) recent.shift()
