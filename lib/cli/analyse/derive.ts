@@ -13,7 +13,7 @@ import { MAX_CACHED_LENGTH } from '../../fingerprint/memo.js'
 import { clientOf, createUserAgentFingerprinter } from '../../fingerprint/user-agent.js'
 import type { Entry } from '../entry.js'
 import { Memo } from '../memo.js'
-import type { Request } from './request.js'
+import { NONE, type Request } from './request.js'
 
 /** CRS's inbound anomaly threshold, as the plugin's `detect.threshold` default: one critical finding. */
 export const ATTACK_SCORE = 5
@@ -25,7 +25,6 @@ const HEADER_MEMO = 4096
 const REFERER_MEMO_LENGTH = 512
 const SOURCE_MEMO = 4096
 const SOURCE_MEMO_LENGTH = 100
-const NONE: readonly Threat[] = Object.freeze([])
 
 interface Client {
   readonly family: string | undefined

@@ -5,26 +5,15 @@
  * line again.
  */
 import type { Threat } from '../../detect/types.js'
+import type { Entry } from '../entry.js'
 
-export interface Request {
-  readonly time: number | undefined
-  readonly offset: number
-  /** The client address as logged, and the key the tables count it under (IPv6 by /64, see sourceKey). */
-  readonly source: string | undefined
+/** The line's own fields, as Entry has them, and what derive.ts worked out from them. */
+export interface Request extends Pick<Entry, 'time' | 'offset' | 'source' | 'site' | 'method' | 'url' | 'status' | 'reqId' |
+'decision' | 'ja3' | 'ja4' | 'hoh' | 'ho' | 'h2'> {
+  /** The key the tables count the source under (IPv6 by /64, see sourceKey). */
   readonly key: string | undefined
   /** The key's 30-bit hash, for the tables that count distinct sources without keeping them; 0 without a key. */
   readonly keyHash: number
-  readonly site: string | undefined
-  readonly method: string
-  readonly url: string
-  readonly status: number | undefined
-  readonly reqId: string | undefined
-  readonly decision: { readonly action: string, readonly monitor: boolean } | undefined
-  readonly ja3: string | undefined
-  readonly ja4: string | undefined
-  readonly hoh: string | undefined
-  readonly ho: string | undefined
-  readonly h2: string | undefined
   /** The client family and major version; `tool` when the family is a product token, not a browser. */
   readonly family: string | undefined
   readonly major: string | undefined
@@ -59,7 +48,8 @@ const MONITOR = 4
 const REQ_ID = 8
 const THREATS = 16
 const LINE = 32
-const NONE: readonly Threat[] = Object.freeze([])
+/** No findings: one frozen array for every request without any. */
+export const NONE: readonly Threat[] = Object.freeze([])
 
 /** Collects requests into a batch. */
 export class BatchWriter {
