@@ -8,12 +8,12 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { spawn, execFileSync } = require('node:child_process')
 const { parseArgs } = require('node:util')
 const autocannon = require('autocannon')
 const BROWSER_HEADERS = require('./browser-headers.js')
 const { Child } = require('./processes.js')
 const { CONFIGURATION_NAMES } = require('./configurations.js')
+const { callgrindWrapper, callgrindControl, totalOf, requireValgrind, readPerfMap, functionCosts } = require('./callgrind.js')
 
 const UNCOUNTED_ROUNDS = 2
 
@@ -23,7 +23,10 @@ const USAGE = `usage: node bench/instructions.js [options]
   --requests N     requests counted per round (default 5000)
   --rounds N       counted rounds per configuration, one after the other on the same server, after two
                    uncounted ones (default 3)
-  --parallel N     servers measured at once (default 2; instruction counts do not depend on it)`
+  --parallel N     servers measured at once (default 2; instruction counts do not depend on it)
+  --functions N    also print, from each configuration's last round, the N JavaScript functions of the package
+                   that cost most instructions per request (calls included), and the N costliest functions of
+                   any kind by their own instructions; runs the servers with V8's --perf-basic-prof`
 
 function readOptions () {
   const { values } = parseArgs({
@@ -33,6 +36,7 @@ function readOptions () {
       requests: { type: 'string', default: '5000' },
       rounds: { type: 'string', default: '3' },
       parallel: { type: 'string', default: '2' },
+      functions: { type: 'string', default: '0' },
       'node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     }
@@ -41,10 +45,10 @@ function readOptions () {
     console.log(USAGE)
     process.exit(0)
   }
-  const count = (name) => {
+  const count = (name, least = 1) => {
     const value = Number(values[name])
-    if (!Number.isInteger(value) || value < 1) {
-      console.error(`--${name} must be a whole number above 0; got '${values[name]}'\n\n${USAGE}`)
+    if (!Number.isInteger(value) || value < least) {
+      console.error(`--${name} must be a whole number of at least ${least}; got '${values[name]}'\n\n${USAGE}`)
       process.exit(2)
     }
     return value
@@ -55,19 +59,15 @@ function readOptions () {
     console.error(`--only must list known configurations; unknown: ${unknown.join(', ')}\n\n${USAGE}`)
     process.exit(2)
   }
-  return { configurations, nodeFlags: values['node-flags'] === undefined ? [] : values['node-flags'].split(' '), warmup: count('warmup'), requests: count('requests'), rounds: count('rounds'), parallel: count('parallel') }
+  const functions = count('functions', 0)
+  const nodeFlags = values['node-flags'] === undefined ? [] : values['node-flags'].split(' ')
+  if (functions > 0) nodeFlags.push('--perf-basic-prof')
+  return { configurations, nodeFlags, functions, warmup: count('warmup'), requests: count('requests'), rounds: count('rounds'), parallel: count('parallel') }
 }
 
 function load (port, amount) {
   // valgrind slows the server down 50-fold and more: no request may time out.
   return autocannon({ url: `http://127.0.0.1:${port}/`, connections: 10, amount, timeout: 600, headers: BROWSER_HEADERS })
-}
-
-/** Instructions counted in one callgrind dump file (its `totals:` line). */
-function totalOf (file) {
-  const match = /^totals: (\d+)$/m.exec(fs.readFileSync(file, 'utf8'))
-  if (match === null) throw new Error(`${file} has no totals line`)
-  return Number(match[1])
 }
 
 /**
@@ -76,10 +76,10 @@ function totalOf (file) {
  */
 async function measure (name, sinkPort, options, dir) {
   const server = new Child(name, 'server.js', [name, String(sinkPort)], undefined, {
-    wrapper: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(dir, `${name}.%p`)}`],
+    wrapper: callgrindWrapper(dir, name),
     nodeFlags: options.nodeFlags
   })
-  const control = (...args) => execFileSync('callgrind_control', [...args, String(server.process.pid)], { stdio: 'ignore' })
+  const control = callgrindControl(server.process.pid)
   try {
     const { port } = await server.reply()
     const warm = await load(port, options.warmup)
@@ -99,10 +99,33 @@ async function measure (name, sinkPort, options, dir) {
       perRequest.push(totalOf(path.join(dir, `${name}.${server.process.pid}.${round}`)) / options.requests)
       console.log(`${name.padEnd(20)} round ${round}/${options.rounds}  ${Math.round(perRequest.at(-1)).toLocaleString('en-US').padStart(9)} instructions/request`)
     }
+    if (options.functions > 0) printFunctions(name, path.join(dir, `${name}.${server.process.pid}.${options.rounds}`), server.process.pid, options)
     return perRequest
   } finally {
     await server.close()
+    fs.rmSync(`/tmp/perf-${server.process.pid}.map`, { force: true })
   }
+}
+
+/** The costliest functions of one round: the package's own JavaScript with its calls, and any by its own cost. */
+function printFunctions (name, dumpFile, pid, options) {
+  const { self, inclusive } = functionCosts(dumpFile, readPerfMap(`/tmp/perf-${pid}.map`))
+  const root = path.join(__dirname, '..') + path.sep
+  // One function may run as several pieces of code (interpreted, then optimised): their costs add up.
+  const byFunction = (costs) => {
+    const merged = new Map()
+    for (const [fn, cost] of costs) {
+      const name = fn.replace(/^JS:[*~^+]?/, '').replace(root, '')
+      merged.set(name, (merged.get(name) ?? 0) + cost)
+    }
+    return merged
+  }
+  const top = (costs, keep) => [...byFunction(costs)].filter(([fn]) => keep(fn)).sort((a, b) => b[1] - a[1]).slice(0, options.functions)
+  const line = ([fn, cost]) => `  ${Math.round(cost / options.requests).toLocaleString('en-US').padStart(8)}  ${fn}`
+  console.log(`\n${name}, last round, instructions per request: the package's functions, calls included`)
+  console.log(top(inclusive, (fn) => fn.startsWith(`dist${path.sep}`) || fn.includes(` dist${path.sep}`)).map(line).join('\n'))
+  console.log(`${name}, last round, instructions per request: any function, by its own instructions`)
+  console.log(top(self, () => true).map(line).join('\n') + '\n')
 }
 
 const median = (values) => {
@@ -135,12 +158,7 @@ function printReport (results) {
 
 async function main () {
   const options = readOptions()
-  try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' })
-  } catch {
-    console.error('bench:instructions needs valgrind (Debian package valgrind)')
-    process.exit(2)
-  }
+  requireValgrind('bench:instructions')
   console.log(`fastify-request-info instructions per request (callgrind): ${options.warmup} requests of warm-up, then ` +
     `${options.rounds} rounds of ${options.requests}, 10 connections; node ${process.version}\n`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'request-info-callgrind-'))

@@ -5,12 +5,11 @@
 // side in one run, round by round, in alternating order. bench/README.md explains how to read the report.
 
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
-const { execFileSync } = require('node:child_process')
 const { parseArgs } = require('node:util')
 const { pinCpus, Child, machineBusyMicros } = require('./processes.js')
 const { number, percent, median } = require('./report.js')
+const { makeCertificate } = require('./certificate.js')
 
 const CONFIGURATIONS = ['capture', 'none']
 // capture / none: the capture may cost at most 5 % of the new connections a server can take.
@@ -56,21 +55,6 @@ function readOptions () {
     settle: count('settle', { zero: true }),
     pin: !values['no-pin']
   }
-}
-
-/** A throwaway self-signed EC certificate for localhost and 127.0.0.1, in a new temporary directory. */
-function makeCertificate () {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fri-bench-tls-'))
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { cwd: dir, stdio: 'ignore' })
-  } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true })
-    console.error(`bench: openssl could not make a certificate: ${err.message}`)
-    process.exit(2)
-  }
-  return dir
 }
 
 /** One measured round of one server: new connections per second, and what they cost the server's process. */
