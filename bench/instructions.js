@@ -77,7 +77,9 @@ function load (port, amount) {
 async function measure (name, sinkPort, options, dir) {
   const server = new Child(name, 'server.js', [name, String(sinkPort)], undefined, {
     wrapper: callgrindWrapper(dir, name),
-    nodeFlags: options.nodeFlags
+    nodeFlags: options.nodeFlags,
+    // --perf-basic-prof also has V8 write a log per isolate, by name: into the temporary directory.
+    cwd: dir
   })
   const control = callgrindControl(server.process.pid)
   try {

@@ -40,12 +40,15 @@ function pinCpus () {
 
 /** A child process running bench/<file>, optionally pinned, with a promise-based request/reply over IPC. */
 class Child {
-  /** `wrapper`: a command the child runs under, such as valgrind with its options; `nodeFlags`: node's own. */
-  constructor (name, file, args, cpus, { wrapper = [], nodeFlags = [] } = {}) {
+  /**
+   * `wrapper`: a command the child runs under, such as valgrind with its options; `nodeFlags`: node's own;
+   * `cwd`: where files the child writes by name end up (V8's logs).
+   */
+  constructor (name, file, args, cpus, { wrapper = [], nodeFlags = [], cwd = undefined } = {}) {
     const node = [...wrapper, process.execPath, ...nodeFlags, path.join(__dirname, file), ...args]
     const [command, ...rest] = cpus === undefined ? node : ['taskset', '-c', cpus, ...node]
     this.name = name
-    this.process = spawn(command, rest, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.process = spawn(command, rest, { cwd, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     this.exited = once(this.process, 'exit')
   }
 
