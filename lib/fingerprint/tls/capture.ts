@@ -90,9 +90,10 @@ function versionOf (protocol: string | null): string | undefined {
  */
 export function captureConnections (server: Server, options: ConnectionCaptureOptions, events: ConnectionCaptureEvents): void {
   // The TLS socket is a new object over the same connection, so the ClientHello's fingerprint waits here,
-  // keyed by the peer's address and port, until the handshake is done.
-  const pending = new Map<string, HelloFingerprint>()
-  const keyOf = (socket: Socket): string => `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`
+  // keyed by the connection's own socket, until the handshake is done. Node's TLS server gives each TLS
+  // socket the socket it wraps as `_parent` (the tests check that every connection gets its fingerprint).
+  // Keyed by the socket, an entry goes with it: no address to look up, no listener to clean up after it.
+  const pending = new WeakMap<object, HelloFingerprint>()
 
   if (options.hello !== false) {
     const limits = options.hello
@@ -104,12 +105,7 @@ export function captureConnections (server: Server, options: ConnectionCaptureOp
           socket.destroy()
         },
         read (bytes, fingerprint) {
-          if (fingerprint !== undefined) {
-            const key = keyOf(socket)
-            pending.set(key, fingerprint)
-            // A connection that never completes its handshake must not leave its entry behind.
-            socket.once('close', () => { if (pending.get(key) === fingerprint) pending.delete(key) })
-          }
+          if (fingerprint !== undefined) pending.set(socket, fingerprint)
           socket.unshift(bytes)
           for (const handler of handlers) handler.call(server, socket)
         }
@@ -125,9 +121,8 @@ export function captureConnections (server: Server, options: ConnectionCaptureOp
     if (handingOn !== undefined) bySession.set(session, handingOn)
   })
   server.on('secureConnection', (tlsSocket: TLSSocket) => {
-    const key = keyOf(tlsSocket)
-    const hello = pending.get(key)
-    pending.delete(key)
+    const parent = (tlsSocket as TLSSocket & { _parent?: unknown })._parent
+    const hello = typeof parent === 'object' && parent !== null ? pending.get(parent) : undefined
     const connection: TlsConnection = {
       ssl: hello?.ssl,
       sslh: hello?.sslh,
@@ -176,7 +171,7 @@ type Verdict = (() => void) | undefined
 function collect (socket: Socket, timeout: number, examine: (bytes: Buffer) => Verdict, onTimeout: (bytes: Buffer) => void): void {
   // Everything read so far, in one buffer that doubles when full: copying all the earlier bytes on every
   // read would make a client that trickles its bytes in small segments cost their number squared.
-  let received = Buffer.alloc(0)
+  let received: Buffer = Buffer.alloc(0)
   let length = 0
   const stop = (): void => {
     clearTimeout(timer)
@@ -186,13 +181,19 @@ function collect (socket: Socket, timeout: number, examine: (bytes: Buffer) => V
   }
   const bytesSoFar = (): Buffer => received.subarray(0, length)
   const onData = (chunk: Buffer): void => {
-    if (length + chunk.length > received.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * received.length, length + chunk.length, 2048))
-      received.copy(grown, 0, 0, length)
-      received = grown
+    // Most hellos come whole in the first chunk: it is examined as it is, without a copy.
+    if (length === 0) {
+      received = chunk
+      length = chunk.length
+    } else {
+      if (length + chunk.length > received.length) {
+        const grown = Buffer.allocUnsafe(Math.max(2 * received.length, length + chunk.length, 2048))
+        received.copy(grown, 0, 0, length)
+        received = grown
+      }
+      chunk.copy(received, length)
+      length += chunk.length
     }
-    chunk.copy(received, length)
-    length += chunk.length
     const verdict = examine(bytesSoFar())
     if (verdict === undefined) return
     stop()

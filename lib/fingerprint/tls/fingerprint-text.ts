@@ -7,6 +7,12 @@ const hexDigest: (algorithm: string, data: Buffer) => string = oneShotHash !== u
   : (algorithm, data) => crypto.createHash(algorithm).update(data).digest('hex')
 
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1')
+
+// Digests by text: clients of one kind send the same cipher and extension lists on every connection, and
+// a digest through OpenSSL costs several times the lookup of its text (bench/README.md, instructions per
+// new connection). Bounded, emptied when full: a flood of distinct hellos only costs their digests again.
+const DIGESTS_KEPT = 512
+const LONGEST_KEPT = 2048
 const ZERO = 0x30
 
 /**
@@ -50,9 +56,20 @@ class FingerprintText {
     bytes[this.length++] = HEX_DIGITS[value & 0xf] as number
   }
 
+  private readonly digests = { md5: new Map<string, string>(), sha256: new Map<string, string>() }
+
   /** The lowercase hex digest of the text. */
   hash (algorithm: 'md5' | 'sha256'): string {
-    return hexDigest(algorithm, this.bytes.subarray(0, this.length))
+    if (this.length > LONGEST_KEPT) return hexDigest(algorithm, this.bytes.subarray(0, this.length))
+    const kept = this.digests[algorithm]
+    const text = this.text()
+    let digest = kept.get(text)
+    if (digest === undefined) {
+      digest = hexDigest(algorithm, this.bytes.subarray(0, this.length))
+      if (kept.size >= DIGESTS_KEPT) kept.clear()
+      kept.set(text, digest)
+    }
+    return digest
   }
 
   text (): string {
