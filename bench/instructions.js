@@ -12,6 +12,7 @@ const { parseArgs } = require('node:util')
 const autocannon = require('autocannon')
 const BROWSER_HEADERS = require('./browser-headers.js')
 const { Child } = require('./processes.js')
+const { wholeNumber } = require('./options.js')
 const { CONFIGURATION_NAMES } = require('./configurations.js')
 const { callgrindWrapper, callgrindControl, totalOf, requireValgrind, readPerfMap, functionCosts } = require('./callgrind.js')
 
@@ -45,14 +46,7 @@ function readOptions () {
     console.log(USAGE)
     process.exit(0)
   }
-  const count = (name, least = 1) => {
-    const value = Number(values[name])
-    if (!Number.isInteger(value) || value < least) {
-      console.error(`--${name} must be a whole number of at least ${least}; got '${values[name]}'\n\n${USAGE}`)
-      process.exit(2)
-    }
-    return value
-  }
+  const count = (name, least = 1) => wholeNumber(values, name, USAGE, least)
   const configurations = values.only.split(',')
   const unknown = configurations.filter((name) => !CONFIGURATION_NAMES.includes(name))
   if (unknown.length > 0) {

@@ -10,6 +10,7 @@ const { parseArgs } = require('node:util')
 const { pinCpus, Child, machineBusyMicros } = require('./processes.js')
 const { number, percent, median } = require('./report.js')
 const { makeCertificate } = require('./certificate.js')
+const { wholeNumber } = require('./options.js')
 
 const CONFIGURATIONS = ['capture', 'none']
 // capture / none: the capture may cost at most 5 % of the new connections a server can take.
@@ -39,14 +40,7 @@ function readOptions () {
     console.log(USAGE)
     process.exit(0)
   }
-  const count = (name, { zero = false } = {}) => {
-    const value = Number(values[name])
-    if (!Number.isInteger(value) || value < 0 || (value === 0 && !zero)) {
-      console.error(`--${name} must be a whole number${zero ? '' : ' above 0'}; got '${values[name]}'\n\n${USAGE}`)
-      process.exit(2)
-    }
-    return value
-  }
+  const count = (name, { zero = false } = {}) => wholeNumber(values, name, USAGE, zero ? 0 : 1)
   return {
     rounds: count('rounds'),
     connections: count('connections'),

@@ -9,6 +9,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { parseArgs } = require('node:util')
 const { Child } = require('./processes.js')
+const { wholeNumber } = require('./options.js')
 const { makeCertificate } = require('./certificate.js')
 const { callgrindWrapper, callgrindControl, totalOf, requireValgrind } = require('./callgrind.js')
 const { number, median } = require('./report.js')
@@ -39,14 +40,7 @@ function readOptions () {
     console.log(USAGE)
     process.exit(0)
   }
-  const count = (name) => {
-    const value = Number(values[name])
-    if (!Number.isInteger(value) || value < 1) {
-      console.error(`--${name} must be a whole number above 0; got '${values[name]}'\n\n${USAGE}`)
-      process.exit(2)
-    }
-    return value
-  }
+  const count = (name) => wholeNumber(values, name, USAGE)
   return { rounds: count('rounds'), connections: count('connections'), concurrency: count('concurrency'), settle: count('settle') }
 }
 

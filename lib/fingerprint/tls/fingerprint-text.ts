@@ -25,6 +25,7 @@ const ZERO = 0x30
 class FingerprintText {
   private bytes = Buffer.allocUnsafe(4096)
   private length = 0
+  private readonly digests = { md5: new Map<string, string>(), sha256: new Map<string, string>() }
 
   /** Empties the buffer, with room for at least `capacity` bytes. */
   reset (capacity: number): void {
@@ -56,13 +57,11 @@ class FingerprintText {
     bytes[this.length++] = HEX_DIGITS[value & 0xf] as number
   }
 
-  private readonly digests = { md5: new Map<string, string>(), sha256: new Map<string, string>() }
-
-  /** The lowercase hex digest of the text. */
-  hash (algorithm: 'md5' | 'sha256'): string {
+  /** The lowercase hex digest of the text; `text` is the text as a string, when the caller has made it already. */
+  hash (algorithm: 'md5' | 'sha256', text?: string): string {
     if (this.length > LONGEST_KEPT) return hexDigest(algorithm, this.bytes.subarray(0, this.length))
     const kept = this.digests[algorithm]
-    const text = this.text()
+    text ??= this.text()
     let digest = kept.get(text)
     if (digest === undefined) {
       digest = hexDigest(algorithm, this.bytes.subarray(0, this.length))

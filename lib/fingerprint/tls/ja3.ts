@@ -44,5 +44,6 @@ export function ja3String (hello: ClientHello): string {
 /** JA3: the JA3 string and its lowercase hex MD5. */
 export function calculateJa3 (hello: ClientHello): { ja3: string, ja3Hash: string } {
   writeJa3(hello)
-  return { ja3: fingerprintText.text(), ja3Hash: fingerprintText.hash('md5') }
+  const ja3 = fingerprintText.text()
+  return { ja3, ja3Hash: fingerprintText.hash('md5', ja3) }
 }
